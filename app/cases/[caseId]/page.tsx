@@ -1,0 +1,91 @@
+"use client";
+import { use, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { AppShell } from "../../_components/AppShell";
+import { ProgressBar, StatusBadge } from "../../_components/Status";
+import { useRoomEvents } from "../../_lib/socket";
+import { useTRPC } from "../../_lib/trpc";
+
+export default function CasePage({ params }: { params: Promise<{ caseId: string }> }) {
+  const { caseId } = use(params);
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const kase = useQuery(trpc.case.byId.queryOptions({ caseId }));
+  const [live, setLive] = useState<{ kind: string; stage: string; percent: number; status: string } | null>(null);
+
+  useRoomEvents("case", caseId, {
+    job: (e) => {
+      setLive({ kind: e.job.kind, stage: e.job.stage, percent: e.job.percent, status: e.job.status });
+      if (e.job.status === "SUCCEEDED" || e.job.status === "FAILED") void qc.invalidateQueries({ queryKey: trpc.case.byId.queryKey({ caseId }) });
+    },
+    case: () => void qc.invalidateQueries({ queryKey: trpc.case.byId.queryKey({ caseId }) }),
+  });
+
+  const c = kase.data;
+  const v = c?.volume;
+  return (
+    <AppShell
+      crumbs={[
+        { href: "/projects", label: "Projects" },
+        ...(c ? [{ href: `/projects/${c.project.id}`, label: c.project.name }] : []),
+        { label: c?.label ?? "…" },
+      ]}
+    >
+      {kase.error && <p className="error">{kase.error.message}</p>}
+      {c && (
+        <div className="case-layout">
+          <section>
+            <h1>
+              {c.label} <StatusBadge status={c.status} />
+            </h1>
+            {c.status === "FAILED" && <p className="error">Import failed: {c.failureReason}</p>}
+            {live && (live.status === "RUNNING" || live.status === "QUEUED") && (
+              <ProgressBar percent={live.percent} stage={`${live.kind}: ${live.stage}`} />
+            )}
+            <h2>Volume</h2>
+            {v ? (
+              <dl className="facts">
+                <dt>Grid</dt>
+                <dd>{v.dims.join(" × ")} voxels</dd>
+                <dt>Spacing</dt>
+                <dd>{v.spacing.map((s) => s.toFixed(3)).join(" × ")} mm</dd>
+                <dt>Orientation</dt>
+                <dd>{v.orientation} (stored canonically as RAS)</dd>
+                <dt>HU range</dt>
+                <dd>
+                  {v.huMin} … {v.huMax}
+                </dd>
+                <dt>Source</dt>
+                <dd>{v.sourceFormat}</dd>
+                <dt>SHA-256</dt>
+                <dd className="mono small">{v.sha256}</dd>
+              </dl>
+            ) : (
+              <p className="muted">No volume yet.</p>
+            )}
+          </section>
+          <aside>
+            <h2>Annotations</h2>
+            {c.annotations.length === 0 && <p className="muted">None yet.</p>}
+            <ul className="plain">
+              {c.annotations.map((a) => (
+                <li key={a.id}>
+                  <strong>{a.name}</strong> <span className="muted small">{a.source.toLowerCase()} · v{a.versions[0]?.version ?? 0}</span>
+                </li>
+              ))}
+            </ul>
+            <h2>Jobs</h2>
+            <ul className="plain" aria-label="jobs">
+              {c.jobs.map((j) => (
+                <li key={j.id} className="small">
+                  <strong>{j.kind}</strong> · {j.status.toLowerCase()} · {j.stage} {Math.round(j.percent)}%
+                  {j.error && <div className="error">{j.error}</div>}
+                </li>
+              ))}
+            </ul>
+          </aside>
+        </div>
+      )}
+    </AppShell>
+  );
+}

@@ -1,0 +1,9 @@
+// Prisma client over node-postgres (driver adapter, no query-engine binary).
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "@prisma/client";
+
+export type Db = PrismaClient;
+
+export function createDb(url: string, max = 10): Db {
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max }) });
+}

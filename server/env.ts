@@ -1,0 +1,40 @@
+// Configuration from environment variables, validated once at start with clear messages.
+import path from "node:path";
+import { z } from "zod";
+
+const bool = z
+  .enum(["1", "0", "true", "false", "yes", "no"])
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  UAIR_DATA_DIR: z.string().min(1).default("./.uair"),
+  UAIR_EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  UAIR_WORKERS: z.coerce.number().int().min(0).max(16).default(1),
+  UAIR_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  UAIR_SEED: bool.default(true),
+  UAIR_SESSION_DAYS: z.coerce.number().positive().max(365).default(14),
+  UAIR_COOKIE_SECURE: bool.default(false),
+  UAIR_DEV: bool.default(false),
+  UAIR_MAX_UPLOAD_MB: z.coerce.number().int().positive().max(65536).default(2048),
+  UAIR_DEVICE: z.enum(["cpu", "cuda"]).default("cpu"),
+});
+
+export type Env = z.infer<typeof envSchema> & { dataDir: string };
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  // empty strings count as unset, as in most shells' `VAR= cmd`
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}\nSee the configuration table in README.md.`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.UAIR_DATA_DIR) };
+}

@@ -1,0 +1,27 @@
+// Liveness of the database, the queue schema and at least one worker (heartbeat < 15 s old).
+import type { Db } from "./db/client";
+
+export const WORKER_STALE_MS = 15_000;
+
+export interface Health {
+  ok: boolean;
+  database: { ok: boolean; error?: string };
+  queue: { ok: boolean; pending?: number; error?: string };
+  workers: { ok: boolean; alive: number; error?: string };
+}
+
+export async function checkHealth(db: Db): Promise<Health> {
+  const database = await db
+    .$queryRaw`SELECT 1`
+    .then(() => ({ ok: true }))
+    .catch((e: Error) => ({ ok: false, error: e.message }));
+  const queue = await db
+    .$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM graphile_worker.jobs WHERE locked_at IS NULL`
+    .then((r) => ({ ok: true, pending: Number(r[0]?.n ?? 0) }))
+    .catch((e: Error) => ({ ok: false, error: e.message }));
+  const workers = await db.workerHeartbeat
+    .count({ where: { lastSeenAt: { gt: new Date(Date.now() - WORKER_STALE_MS) } } })
+    .then((alive) => ({ ok: alive > 0, alive, ...(alive ? {} : { error: "no worker heartbeat in 15 s" }) }))
+    .catch((e: Error) => ({ ok: false, alive: 0, error: e.message }));
+  return { ok: database.ok && queue.ok && workers.ok, database, queue, workers };
+}

@@ -1,0 +1,56 @@
+// Cross-process event bus on PostgreSQL LISTEN/NOTIFY: workers and every server process publish,
+// each server process relays to its socket.io rooms. No extra broker to run.
+import pg from "pg";
+
+export type RealtimeEvent =
+  | {
+      type: "job";
+      caseId: string | null;
+      projectId: string | null;
+      job: { id: string; kind: string; status: string; stage: string; percent: number; error: string | null };
+    }
+  | { type: "case"; caseId: string; projectId: string; status: string; failureReason: string | null }
+  | { type: "session-revoked"; sessionId: string };
+
+export interface Realtime {
+  publish(event: RealtimeEvent): Promise<void>;
+}
+
+const CHANNEL = "uair_events";
+
+export function createPublisher(pool: pg.Pool): Realtime {
+  return {
+    async publish(event) {
+      await pool.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify(event)]);
+    },
+  };
+}
+
+export async function subscribe(url: string, onEvent: (e: RealtimeEvent) => void): Promise<() => Promise<void>> {
+  let client: pg.Client | null = null;
+  let closed = false;
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url });
+    c.on("notification", (msg) => {
+      if (msg.channel !== CHANNEL || !msg.payload) return;
+      try {
+        onEvent(JSON.parse(msg.payload) as RealtimeEvent);
+      } catch {
+        /* a malformed payload from a foreign publisher is ignored */
+      }
+    });
+    // the listener must survive a database restart: reconnect with a short back-off
+    c.on("error", () => undefined);
+    c.on("end", () => {
+      if (!closed) setTimeout(() => void connect().catch(() => undefined), 1000).unref();
+    });
+    await c.connect();
+    await c.query(`LISTEN ${CHANNEL}`);
+    client = c;
+  };
+  await connect();
+  return async () => {
+    closed = true;
+    await client?.end().catch(() => undefined);
+  };
+}

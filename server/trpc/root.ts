@@ -1,0 +1,15 @@
+import { authRouter } from "./routers/auth";
+import { caseRouter } from "./routers/case";
+import { institutionRouter } from "./routers/institution";
+import { projectRouter } from "./routers/project";
+import { createCallerFactory, router } from "./trpc";
+
+export const appRouter = router({
+  auth: authRouter,
+  institution: institutionRouter,
+  project: projectRouter,
+  case: caseRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

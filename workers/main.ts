@@ -1,0 +1,52 @@
+// Worker process: consumes the PostgreSQL-backed queue (graphile-worker), reports progress,
+// beats a heartbeat for /api/health. Run next to the server by `npm start`, or alone with
+// `npm run worker` (DATABASE_URL and UAIR_DATA_DIR pointing at the same database and storage).
+import os from "node:os";
+import pg from "pg";
+import { run } from "graphile-worker";
+import { createDb, createPublisher, loadEnv, storageFromEnv } from "../server/worker-api";
+import { taskList } from "./tasks";
+import type { WorkerContext } from "./job";
+
+const env = loadEnv();
+if (!env.DATABASE_URL) {
+  console.error("DATABASE_URL is required to run a worker (the server prints it, or use your PostgreSQL).");
+  process.exit(2);
+}
+const workerId = `${os.hostname()}:${process.pid}:${process.env.UAIR_WORKER_NAME ?? "worker"}`;
+const db = createDb(env.DATABASE_URL, 4);
+const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
+const ctx: WorkerContext = { db, realtime: createPublisher(pool), storage: storageFromEnv(env.dataDir), workerId };
+
+const beat = () =>
+  db.workerHeartbeat.upsert({
+    where: { id: workerId },
+    create: { id: workerId, hostname: os.hostname(), pid: process.pid },
+    update: { lastSeenAt: new Date() },
+  });
+await beat();
+const heartbeat = setInterval(() => void beat().catch((e) => console.error("[worker] heartbeat failed:", e.message)), 5000);
+
+const runner = await run({
+  connectionString: env.DATABASE_URL,
+  concurrency: env.UAIR_WORKER_CONCURRENCY,
+  noHandleSignals: true,
+  pollInterval: 2000,
+  taskList: taskList(ctx),
+});
+console.log(`[worker] ${workerId} ready (concurrency ${env.UAIR_WORKER_CONCURRENCY})`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(heartbeat);
+  await runner.stop(); // waits for running jobs to finish
+  await db.workerHeartbeat.delete({ where: { id: workerId } }).catch(() => undefined);
+  await pool.end();
+  await db.$disconnect();
+  process.exit(0);
+};
+process.on("SIGTERM", () => void stop());
+process.on("SIGINT", () => void stop());
+await runner.promise;
