@@ -2,9 +2,9 @@
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { prepareDatabase } from "./db/bootstrap";
 import { createDb } from "./db/client";
+import { createPool } from "./db/pool";
 import type { Env } from "./env";
 import { createApiHandler } from "./http-routes";
 import { createQueue } from "./queue/producer";
@@ -34,7 +34,7 @@ export async function startUair(opts: {
   const log = opts.log ?? ((m: string) => console.log(`[uair] ${m}`));
   const database = await prepareDatabase(env, log);
   const db = createDb(database.url);
-  const notifyPool = new pg.Pool({ connectionString: database.url, max: 2 });
+  const notifyPool = createPool(database.url, 2, "notify");
   const services: Services = {
     db,
     env,

@@ -29,7 +29,7 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema> & { dataDir: string };
 
-export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   // empty strings count as unset, as in most shells' `VAR= cmd`
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
   const parsed = envSchema.safeParse(cleaned);

@@ -13,8 +13,14 @@ try {
   process.exit(2);
 }
 process.env.NEXT_TELEMETRY_DISABLED = "1";
-if (!env.UAIR_DEV) await ensureNextBuild((m) => console.log(`[uair] ${m}`));
-const app = await startUair({ env, withNext: true });
+let app;
+try {
+  if (!env.UAIR_DEV) await ensureNextBuild((m) => console.log(`[uair] ${m}`));
+  app = await startUair({ env, withNext: true });
+} catch (e) {
+  console.error(`[uair] could not start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+}
 console.log(`[uair] ready in ${((Date.now() - started) / 1000).toFixed(1)} s — ${app.url}`);
 
 let signals = 0;

@@ -2,9 +2,8 @@
 // beats a heartbeat for /api/health. Run next to the server by `npm start`, or alone with
 // `npm run worker` (DATABASE_URL and UAIR_DATA_DIR pointing at the same database and storage).
 import os from "node:os";
-import pg from "pg";
 import { run } from "graphile-worker";
-import { createDb, createPublisher, loadEnv, storageFromEnv } from "../server/worker-api";
+import { createDb, createPool, createPublisher, loadEnv, storageFromEnv } from "../server/worker-api";
 import { taskList } from "./tasks";
 import type { WorkerContext } from "./job";
 
@@ -15,7 +14,8 @@ if (!env.DATABASE_URL) {
 }
 const workerId = `${os.hostname()}:${process.pid}:${process.env.UAIR_WORKER_NAME ?? "worker"}`;
 const db = createDb(env.DATABASE_URL, 4);
-const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
+const pool = createPool(env.DATABASE_URL, 2, "worker-notify");
+const queuePool = createPool(env.DATABASE_URL, env.UAIR_WORKER_CONCURRENCY + 2, "worker-queue");
 const ctx: WorkerContext = { db, realtime: createPublisher(pool), storage: storageFromEnv(env.dataDir), workerId };
 
 const beat = () =>
@@ -28,7 +28,7 @@ await beat();
 const heartbeat = setInterval(() => void beat().catch((e) => console.error("[worker] heartbeat failed:", e.message)), 5000);
 
 const runner = await run({
-  connectionString: env.DATABASE_URL,
+  pgPool: queuePool,
   concurrency: env.UAIR_WORKER_CONCURRENCY,
   noHandleSignals: true,
   pollInterval: 2000,
@@ -44,6 +44,7 @@ const stop = async () => {
   await runner.stop(); // waits for running jobs to finish
   await db.workerHeartbeat.delete({ where: { id: workerId } }).catch(() => undefined);
   await pool.end();
+  await queuePool.end();
   await db.$disconnect();
   process.exit(0);
 };

@@ -17,7 +17,12 @@ export async function prepareDatabase(env: Env, log: (m: string) => void): Promi
     db = { url: env.DATABASE_URL, embedded: false, stop: async () => undefined };
   } else {
     const t = Date.now();
-    const pg = await startEmbeddedPostgres({ dataDir: env.dataDir, database: "uair", port: env.UAIR_EMBEDDED_PG_PORT });
+    const pg = await startEmbeddedPostgres({
+      dataDir: env.dataDir,
+      database: "uair",
+      port: env.UAIR_EMBEDDED_PG_PORT,
+      log: (line) => console.error(`[postgres] ${line}`),
+    });
     log(`embedded PostgreSQL ready in ${Date.now() - t} ms (${env.dataDir}/pg)`);
     db = { url: pg.url, embedded: true, stop: pg.stop };
   }

