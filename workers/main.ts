@@ -32,6 +32,7 @@ const runner = await run({
   concurrency: env.UAIR_WORKER_CONCURRENCY,
   noHandleSignals: true,
   pollInterval: 2000,
+  crontab: "", // no scheduled jobs (and no "crontab file not found" line)
   taskList: taskList(ctx),
 });
 console.log(`[worker] ${workerId} ready (concurrency ${env.UAIR_WORKER_CONCURRENCY})`);

@@ -1,18 +1,9 @@
 // JPEG 2000 frame decoder for compressed DICOM (transfer syntaxes .4.90 / .4.91), backed by the
 // WASM build of OpenJPEG. Loaded once per process; lib/imaging receives it as a plain function.
 import { createRequire } from "node:module";
+import type { DecodedFrame, FrameDecoder } from "../../lib/imaging/dicom-pixels";
 
 const require = createRequire(import.meta.url);
-
-export interface DecodedFrame {
-  width: number;
-  height: number;
-  bitsPerSample: number;
-  isSigned: boolean;
-  pixels: Int16Array | Uint16Array | Uint8Array;
-}
-
-export type FrameDecoder = (frame: Uint8Array) => DecodedFrame;
 
 interface J2KDecoder {
   getEncodedBuffer(n: number): Uint8Array;
@@ -42,7 +33,7 @@ export function openjpegDecoder(): Promise<FrameDecoder> {
       const copy = out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
       const pixels =
         info.bitsPerSample <= 8 ? new Uint8Array(copy) : info.isSigned ? new Int16Array(copy) : new Uint16Array(copy);
-      return { width: info.width, height: info.height, bitsPerSample: info.bitsPerSample, isSigned: info.isSigned, pixels };
+      return { width: info.width, height: info.height, precision: info.bitsPerSample, signed: info.isSigned, data: pixels } satisfies DecodedFrame;
     } finally {
       dec.delete();
     }

@@ -4,13 +4,15 @@
 import path from "node:path";
 import type { CaseStatus } from "@prisma/client";
 import { binarise, transferLabelToGrid } from "../../lib/imaging/labels";
-import { readNifti, toInt16HU } from "../../lib/imaging/nifti-read";
+import { toCanonicalCT } from "../../lib/imaging/canonical";
+import { readNifti } from "../../lib/imaging/nifti-read";
 import { writeNifti } from "../../lib/imaging/nifti-write";
-import { orientationCode, reorientToRAS } from "../../lib/imaging/orientation";
+import { orientationCode } from "../../lib/imaging/orientation";
 import { huRange } from "../../lib/imaging/stats";
 import { isImagingError } from "../../lib/imaging/types";
 import { decodeUpload } from "../../lib/imaging/upload";
 import { audit, sha256Hex } from "../../server/worker-api";
+import { openjpegDecoder } from "../codecs/openjpeg";
 import { UserFacingError, type JobHelpers, type WorkerContext } from "../job";
 
 export interface IngestPayload {
@@ -37,10 +39,10 @@ export const ingest = (ctx: WorkerContext) => async (p: IngestPayload, h: JobHel
       await h.progress("reading upload", 2 + (13 * (i + 1)) / p.uploadKeys.length);
     }
     await h.progress("parsing", 15);
-    const source = decodeUpload(files);
+    const source = decodeUpload(files, { decodeFrame: await openjpegDecoder() });
     await h.progress("converting to RAS int16 HU", 45);
     const sourceOrientation = orientationCode(source.volume.affine);
-    const canonical = reorientToRAS(toInt16HU(source.volume));
+    const canonical = toCanonicalCT(source.volume);
     const range = huRange(canonical);
     await h.progress("compressing", 60);
     const bytes = writeNifti(canonical, { description: "UAIR canonical CT (RAS, int16 HU)" });
