@@ -2,6 +2,7 @@
 import type http from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { parseCookies, resolveSession, SESSION_COOKIE } from "./auth/session";
+import { createFileRoutes } from "./files";
 import { checkHealth } from "./health";
 import { appRouter } from "./trpc/root";
 import type { Context, Services } from "./trpc/trpc";
@@ -22,6 +23,8 @@ export function createApiHandler(services: Services) {
     },
   });
 
+  const files = createFileRoutes(services);
+
   /** Returns true when the request was handled here. */
   return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> => {
     const url = req.url ?? "/";
@@ -35,6 +38,6 @@ export function createApiHandler(services: Services) {
       res.end(JSON.stringify(health));
       return true;
     }
-    return false;
+    return files(req, res);
   };
 }

@@ -1,0 +1,66 @@
+// Voxel files over HTTP for the viewer: the case's canonical CT and annotation masks, behind the
+// same session and access rules as tRPC. Immutable content-addressed files, so ETag = sha256.
+import fs from "node:fs";
+import type http from "node:http";
+import { TRPCError } from "@trpc/server";
+import { caseFor } from "./auth/access";
+import { parseCookies, resolveSession, SESSION_COOKIE } from "./auth/session";
+import type { Services } from "./trpc/trpc";
+
+const VOLUME = /^\/api\/cases\/([^/?]+)\/volume\.nii\.gz(?:\?.*)?$/;
+const MASK = /^\/api\/masks\/([^/?]+)\.nii\.gz(?:\?.*)?$/;
+
+function fail(res: http.ServerResponse, status: number, message: string) {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: message }));
+}
+
+async function send(req: http.IncomingMessage, res: http.ServerResponse, services: Services, key: string, sha256: string, name: string) {
+  const etag = `"${sha256}"`;
+  const headers = {
+    "content-type": "application/gzip",
+    "content-disposition": `inline; filename="${name}"`,
+    etag,
+    "cache-control": "private, max-age=31536000, immutable",
+  };
+  if (req.headers["if-none-match"] === etag) return void res.writeHead(304, headers).end();
+  const local = services.storage.localPath?.(key);
+  if (local && fs.existsSync(local)) {
+    res.writeHead(200, { ...headers, "content-length": fs.statSync(local).size });
+    fs.createReadStream(local).pipe(res);
+    return;
+  }
+  const bytes = await services.storage.get(key);
+  res.writeHead(200, { ...headers, "content-length": bytes.byteLength }).end(bytes);
+}
+
+export function createFileRoutes(services: Services) {
+  return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> => {
+    const url = req.url ?? "";
+    const volume = VOLUME.exec(url);
+    const mask = volume ? null : MASK.exec(url);
+    if (!volume && !mask) return false;
+    if (req.method !== "GET" && req.method !== "HEAD") return fail(res, 405, "Method not allowed"), true;
+    const user = await resolveSession(services.db, parseCookies(req.headers.cookie)[SESSION_COOKIE]);
+    if (!user) return fail(res, 401, "Please sign in"), true;
+    try {
+      if (volume) {
+        const { kase } = await caseFor(services.db, user, decodeURIComponent(volume[1]));
+        const v = await services.db.volume.findUnique({ where: { caseId: kase.id } });
+        if (!v) return fail(res, 404, "This case has no volume yet"), true;
+        await send(req, res, services, v.storageKey, v.sha256, `case-${kase.id}.nii.gz`);
+      } else {
+        const version = await services.db.annotationVersion.findUnique({
+          where: { id: decodeURIComponent(mask![1]) },
+          include: { annotation: true },
+        });
+        if (!version) return fail(res, 404, "Mask not found"), true;
+        await caseFor(services.db, user, version.annotation.caseId);
+        await send(req, res, services, version.maskKey, version.sha256, `mask-${version.id}.nii.gz`);
+      }
+    } catch (e) {
+      if (e instanceof TRPCError) return fail(res, e.code === "FORBIDDEN" ? 403 : 404, e.message), true;
+      throw e;
+    }
+    return true;
+  };
+}
