@@ -3,6 +3,7 @@ import type http from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { parseCookies, resolveSession, SESSION_COOKIE } from "./auth/session";
 import { createFileRoutes } from "./files";
+import { createUploadRoute } from "./upload";
 import { checkHealth } from "./health";
 import { appRouter } from "./trpc/root";
 import type { Context, Services } from "./trpc/trpc";
@@ -24,6 +25,7 @@ export function createApiHandler(services: Services) {
   });
 
   const files = createFileRoutes(services);
+  const upload = createUploadRoute(services);
 
   /** Returns true when the request was handled here. */
   return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> => {
@@ -38,6 +40,6 @@ export function createApiHandler(services: Services) {
       res.end(JSON.stringify(health));
       return true;
     }
-    return files(req, res);
+    return (await upload(req, res)) || files(req, res);
   };
 }

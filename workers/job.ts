@@ -2,9 +2,10 @@
 // stage/percent while it works, SUCCEEDED or FAILED (with the message) at the end.
 import type { Prisma } from "@prisma/client";
 import type { Task } from "graphile-worker";
-import type { Db, Realtime, Storage } from "../server/worker-api";
+import type { Db, Env, Realtime, Storage } from "../server/worker-api";
 
 export interface WorkerContext {
+  env: Env;
   db: Db;
   realtime: Realtime;
   storage: Storage;

@@ -53,7 +53,11 @@ export type ImagingErrorCode =
   | "MIXED_ORIENTATION"
   | "MISSING_SLICES"
   | "DUPLICATE_SLICES"
-  | "NONUNIFORM_SPACING";
+  | "NONUNIFORM_SPACING"
+  | "ZIP_UNSAFE_PATH"
+  | "ZIP_BOMB"
+  | "ZIP_CORRUPT"
+  | "UPLOAD_TOO_LARGE";
 
 /**
  * Every failure a user's file can cause. `code` is stable (callers and the UI switch on it);

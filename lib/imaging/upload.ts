@@ -4,6 +4,7 @@ import { loadDicomSeries, type DicomFile, type LoadDicomOptions } from "./dicom-
 import { isGzip } from "./gzip";
 import { readNifti } from "./nifti-read";
 import { ImagingError, type Volume } from "./types";
+import { DEFAULT_ZIP_LIMITS, isZip, unzipUpload, type ZipLimits } from "./zip";
 
 export type SourceFormat = "nifti" | "dicom";
 
@@ -43,7 +44,25 @@ export function detectFormat(files: DicomFile[]): SourceFormat {
   return "dicom";
 }
 
-export function decodeUpload(files: DicomFile[], opts: LoadDicomOptions = {}): DecodedUpload {
+export interface DecodeUploadOptions extends LoadDicomOptions {
+  zipLimits?: ZipLimits;
+}
+
+/** Zips are expanded in place (a zip of a series, or several zips of one series' parts). */
+function expandZips(files: DicomFile[], limits: ZipLimits): DicomFile[] {
+  if (!files.some((f) => isZip(f.bytes))) return files;
+  let budget = limits.maxExpandedBytes;
+  return files.flatMap((f) => {
+    if (!isZip(f.bytes)) return [f];
+    const inner = unzipUpload(f.bytes, { ...limits, maxExpandedBytes: budget });
+    budget -= inner.reduce((a, x) => a + x.bytes.byteLength, 0);
+    if (inner.some((x) => isZip(x.bytes))) throw new ImagingError("ZIP_CORRUPT", `${f.name} contains another zip; upload the series files or one zip of them.`);
+    return inner;
+  });
+}
+
+export function decodeUpload(input: DicomFile[], opts: DecodeUploadOptions = {}): DecodedUpload {
+  const files = expandZips(input, opts.zipLimits ?? DEFAULT_ZIP_LIMITS);
   if (detectFormat(files) === "nifti") {
     const v = readNifti(files[0].bytes);
     return { format: "nifti", volume: v, seriesUids: [], metadata: { fileName: files[0].name, nifti: v.nifti } };

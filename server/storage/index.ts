@@ -5,10 +5,17 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
 
+export class TooLargeError extends Error {}
+
 export interface Storage {
   put(key: string, bytes: Uint8Array): Promise<{ sha256: string; size: number }>;
+  /** streams `source` into `key`, failing with TooLargeError (and storing nothing) past maxBytes */
+  putStream(key: string, source: AsyncIterable<Uint8Array>, maxBytes: number): Promise<{ sha256: string; size: number }>;
+  /** keys under a prefix ("uploads/<caseId>/") */
+  list(prefix: string): Promise<string[]>;
   get(key: string): Promise<Uint8Array>;
   exists(key: string): Promise<boolean>;
+  size(key: string): Promise<number>;
   delete(key: string): Promise<void>;
   /** absolute path when the back end is the local disk (lets big reads stream) */
   localPath?(key: string): string;
@@ -36,14 +43,54 @@ export function localStorage(root: string): Storage {
       await fsp.rename(tmp, file);
       return { sha256: sha256Hex(bytes), size: bytes.byteLength };
     },
+    async putStream(key, source, maxBytes) {
+      const file = abs(key);
+      await fsp.mkdir(path.dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+      const hash = createHash("sha256");
+      const out = fs.createWriteStream(tmp);
+      let size = 0;
+      try {
+        for await (const chunk of source) {
+          size += chunk.byteLength;
+          if (size > maxBytes) throw new TooLargeError(`more than ${maxBytes} bytes`);
+          hash.update(chunk);
+          if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
+        }
+        await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+        await fsp.rename(tmp, file);
+        return { sha256: hash.digest("hex"), size };
+      } catch (e) {
+        out.destroy();
+        await fsp.rm(tmp, { force: true });
+        throw e;
+      }
+    },
+    async list(prefix) {
+      const dir = abs(prefix.replace(/\/+$/, ""));
+      if (!fs.existsSync(dir)) return [];
+      const found: string[] = [];
+      const walk = async (d: string, rel: string): Promise<void> => {
+        for (const e of await fsp.readdir(d, { withFileTypes: true })) {
+          if (e.name.endsWith(".tmp")) continue;
+          if (e.isDirectory()) await walk(path.join(d, e.name), `${rel}${e.name}/`);
+          else found.push(`${rel}${e.name}`);
+        }
+      };
+      await walk(dir, prefix.endsWith("/") ? prefix : `${prefix}/`);
+      return found.sort();
+    },
     async get(key) {
       return new Uint8Array(await fsp.readFile(abs(key)));
+    },
+    async size(key) {
+      return (await fsp.stat(abs(key))).size;
     },
     async exists(key) {
       return fs.existsSync(abs(key));
     },
     async delete(key) {
-      await fsp.rm(abs(key), { force: true });
+      await fsp.rm(abs(key), { force: true, recursive: true });
     },
     localPath: abs,
   };

@@ -39,7 +39,10 @@ export const ingest = (ctx: WorkerContext) => async (p: IngestPayload, h: JobHel
       await h.progress("reading upload", 2 + (13 * (i + 1)) / p.uploadKeys.length);
     }
     await h.progress("parsing", 15);
-    const source = decodeUpload(files, { decodeFrame: await openjpegDecoder() });
+    const source = decodeUpload(files, {
+      decodeFrame: await openjpegDecoder(),
+      zipLimits: { maxExpandedBytes: ctx.env.UAIR_MAX_UPLOAD_MB * 2 ** 20, maxRatio: 100 },
+    });
     await h.progress("converting to RAS int16 HU", 45);
     const sourceOrientation = orientationCode(source.volume.affine);
     const canonical = toCanonicalCT(source.volume);

@@ -6,6 +6,7 @@ import { AppShell } from "../../_components/AppShell";
 import { ProgressBar, StatusBadge } from "../../_components/Status";
 import { useRoomEvents } from "../../_lib/socket";
 import { useTRPC } from "../../_lib/trpc";
+import { UploadPanel } from "./UploadPanel";
 
 type Live = Record<string, { stage: string; percent: number; status: string }>;
 
@@ -45,6 +46,7 @@ export default function ProjectPage({ params }: { params: Promise<{ projectId: s
               </span>
             ))}
           </p>
+          {(p.role === "ADMIN" || p.role === "ADJUDICATOR") && <UploadPanel projectId={p.id} />}
           <table className="table" aria-label="cases">
             <thead>
               <tr>

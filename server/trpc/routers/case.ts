@@ -1,6 +1,10 @@
 import { caseProcedure, router } from "../trpc";
+import { createCase, startIngest } from "./case-upload";
 
 export const caseRouter = router({
+  create: createCase,
+  startIngest,
+
   byId: caseProcedure().query(async ({ ctx }) => {
     const [volume, annotations, jobs] = await Promise.all([
       ctx.db.volume.findUnique({ where: { caseId: ctx.kase.id } }),
