@@ -9,15 +9,16 @@ import type { Services } from "./trpc/trpc";
 
 const VOLUME = /^\/api\/cases\/([^/?]+)\/volume\.nii\.gz(?:\?.*)?$/;
 const MASK = /^\/api\/masks\/([^/?]+)\.nii\.gz(?:\?.*)?$/;
+const THUMB = /^\/api\/cases\/([^/?]+)\/thumbnail\.png(?:\?.*)?$/;
 
 function fail(res: http.ServerResponse, status: number, message: string) {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: message }));
 }
 
-async function send(req: http.IncomingMessage, res: http.ServerResponse, services: Services, key: string, sha256: string, name: string) {
+async function send(req: http.IncomingMessage, res: http.ServerResponse, services: Services, key: string, sha256: string, name: string, type = "application/gzip") {
   const etag = `"${sha256}"`;
   const headers = {
-    "content-type": "application/gzip",
+    "content-type": type,
     "content-disposition": `inline; filename="${name}"`,
     etag,
     "cache-control": "private, max-age=31536000, immutable",
@@ -38,12 +39,19 @@ export function createFileRoutes(services: Services) {
     const url = req.url ?? "";
     const volume = VOLUME.exec(url);
     const mask = volume ? null : MASK.exec(url);
-    if (!volume && !mask) return false;
+    const thumb = volume || mask ? null : THUMB.exec(url);
+    if (!volume && !mask && !thumb) return false;
     if (req.method !== "GET" && req.method !== "HEAD") return fail(res, 405, "Method not allowed"), true;
     const user = await resolveSession(services.db, parseCookies(req.headers.cookie)[SESSION_COOKIE]);
     if (!user) return fail(res, 401, "Please sign in"), true;
     try {
-      if (volume) {
+      if (thumb) {
+        const { kase } = await caseFor(services.db, user, decodeURIComponent(thumb[1]));
+        const v = await services.db.volume.findUnique({ where: { caseId: kase.id } });
+        const key = (v?.metadata as { thumbnailKey?: string } | undefined)?.thumbnailKey;
+        if (!v || !key) return fail(res, 404, "This case has no thumbnail yet"), true;
+        await send(req, res, services, key, `${v.sha256}-thumb`, `case-${kase.id}.png`, "image/png");
+      } else if (volume) {
         const { kase } = await caseFor(services.db, user, decodeURIComponent(volume[1]));
         const v = await services.db.volume.findUnique({ where: { caseId: kase.id } });
         if (!v) return fail(res, 404, "This case has no volume yet"), true;

@@ -2,17 +2,13 @@
 // (gzip NIfTI, RAS, int16 HU, affine kept), with metadata in PostgreSQL; the case ends READY,
 // or FAILED with the reason the uploader needs to fix the file.
 import path from "node:path";
-import type { CaseStatus } from "@prisma/client";
+import type { CaseStatus, Prisma } from "@prisma/client";
 import { binarise, transferLabelToGrid } from "../../lib/imaging/labels";
-import { toCanonicalCT } from "../../lib/imaging/canonical";
 import { readNifti } from "../../lib/imaging/nifti-read";
 import { writeNifti } from "../../lib/imaging/nifti-write";
-import { orientationCode } from "../../lib/imaging/orientation";
-import { huRange } from "../../lib/imaging/stats";
 import { isImagingError } from "../../lib/imaging/types";
-import { decodeUpload } from "../../lib/imaging/upload";
 import { audit, sha256Hex } from "../../server/worker-api";
-import { openjpegDecoder } from "../codecs/openjpeg";
+import { processUploadInThread } from "../ingest/thread";
 import { UserFacingError, type JobHelpers, type WorkerContext } from "../job";
 
 export interface IngestPayload {
@@ -38,35 +34,38 @@ export const ingest = (ctx: WorkerContext) => async (p: IngestPayload, h: JobHel
       files.push({ name: path.basename(key), bytes: await ctx.storage.get(key) });
       await h.progress("reading upload", 2 + (13 * (i + 1)) / p.uploadKeys.length);
     }
-    await h.progress("parsing", 15);
-    const source = decodeUpload(files, {
-      decodeFrame: await openjpegDecoder(),
-      zipLimits: { maxExpandedBytes: ctx.env.UAIR_MAX_UPLOAD_MB * 2 ** 20, maxRatio: 100 },
-    });
-    await h.progress("converting to RAS int16 HU", 45);
-    const sourceOrientation = orientationCode(source.volume.affine);
-    const canonical = toCanonicalCT(source.volume);
-    const range = huRange(canonical);
-    await h.progress("compressing", 60);
-    const bytes = writeNifti(canonical, { description: "UAIR canonical CT (RAS, int16 HU)" });
-    const sha256 = sha256Hex(bytes);
+    const r = await processUploadInThread(
+      files,
+      { maxExpandedBytes: ctx.env.UAIR_MAX_UPLOAD_MB * 2 ** 20, maxRatio: 100 },
+      (stage, percent) => void h.progress(stage, percent).catch(() => undefined),
+    );
+    const { sourceOrientation, canonical, range, sha256 } = r;
     const storageKey = `volumes/${sha256}.nii.gz`;
-    await ctx.storage.put(storageKey, bytes);
+    const thumbnailKey = `thumbnails/${sha256}.png`;
+    await ctx.storage.put(storageKey, r.niftiGz);
+    await ctx.storage.put(thumbnailKey, r.thumbnailPng);
     await h.progress("recording metadata", 85);
 
     {
       const data = {
         storageKey,
         sha256,
-        sizeBytes: BigInt(bytes.byteLength),
-        sourceFormat: source.format,
+        sizeBytes: BigInt(r.niftiGz.byteLength),
+        sourceFormat: r.format,
         dims: canonical.dims,
         spacing: canonical.spacing,
         orientation: sourceOrientation,
         huMin: range.min,
         huMax: range.max,
-        seriesUids: source.seriesUids,
-        metadata: { affine: canonical.affine, sourceAffine: source.volume.affine, ...source.metadata },
+        seriesUids: r.seriesUids,
+        metadata: {
+          affine: canonical.affine,
+          sourceAffine: r.sourceGrid.affine,
+          sourceDims: r.sourceGrid.dims,
+          thumbnailKey,
+          timings: r.timings,
+          ...r.metadata,
+        } as Prisma.InputJsonValue,
       };
       // a batch transaction: no interactive-transaction timer to miss while another job holds the CPU
       await ctx.db.$transaction([
@@ -77,7 +76,7 @@ export const ingest = (ctx: WorkerContext) => async (p: IngestPayload, h: JobHel
         action: "case.ingested",
         entityType: "case",
         entityId: p.caseId,
-          data: { sha256, format: source.format, dims: canonical.dims, orientation: sourceOrientation },
+          data: { sha256, format: r.format, dims: canonical.dims, orientation: sourceOrientation, timings: r.timings },
         }),
       ]);
     }

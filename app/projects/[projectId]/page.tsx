@@ -62,7 +62,11 @@ export default function ProjectPage({ params }: { params: Promise<{ projectId: s
                 const busy = l && (l.status === "RUNNING" || l.status === "QUEUED");
                 return (
                   <tr key={c.id} data-testid="case-row">
-                    <td>
+                    <td className="case-cell">
+                      {c.volume && (
+                        // eslint-disable-next-line @next/next/no-img-element -- authenticated API image, not a static asset
+                        <img className="thumb" src={`/api/cases/${c.id}/thumbnail.png`} alt="" width={64} height={64} />
+                      )}
                       <Link href={`/cases/${c.id}`}>{c.label}</Link>
                     </td>
                     <td>

@@ -1,0 +1,77 @@
+"use client";
+// One row per annotation: show/hide its label map, its opacity, and the label colour legend.
+import { LABELS } from "./presets";
+import styles from "./viewer.module.css";
+
+export type OverlayAnnotation = { id: string; name: string; versionId: string | null; version: number | null };
+export type OverlayState = { visible: boolean; opacity: number; status: "idle" | "loading" | "ready" | "error"; error?: string };
+
+export const DEFAULT_OVERLAY: OverlayState = { visible: false, opacity: 0.5, status: "idle" };
+
+type Props = {
+  annotations: OverlayAnnotation[];
+  state: Record<string, OverlayState>;
+  outline: boolean;
+  disabled: boolean;
+  onToggle: (a: OverlayAnnotation, visible: boolean) => void;
+  onOpacity: (a: OverlayAnnotation, opacity: number) => void;
+  onOutline: (outline: boolean) => void;
+};
+
+export function OverlayList({ annotations, state, outline, disabled, onToggle, onOpacity, onOutline }: Props) {
+  return (
+    <div className={styles.group}>
+      <div className={styles.groupTitle}>Labels</div>
+      {annotations.length === 0 && <p className={styles.dim}>No annotations on this case.</p>}
+      <ul className={styles.overlays}>
+        {annotations.map((a) => {
+          const s = state[a.id] ?? DEFAULT_OVERLAY;
+          const noVersion = !a.versionId;
+          return (
+            <li key={a.id} data-testid="overlay-row">
+              <label className={styles.check} title={noVersion ? "No saved version yet" : `version ${a.version}`}>
+                <input
+                  type="checkbox"
+                  checked={s.visible}
+                  disabled={disabled || noVersion}
+                  onChange={(e) => onToggle(a, e.target.checked)}
+                  aria-label={`Show ${a.name}`}
+                />
+                <span className={styles.overlayName}>{a.name}</span>
+                <span className={styles.dim}>v{a.version ?? 0}</span>
+                {s.status === "loading" && <span className={styles.dim}>loading…</span>}
+              </label>
+              {s.status === "error" && <div className={styles.error}>{s.error}</div>}
+              <input
+                className={styles.opacity}
+                type="range"
+                min={0}
+                max={1}
+                step={0.05}
+                value={s.opacity}
+                disabled={disabled || !s.visible}
+                onChange={(e) => onOpacity(a, Number(e.target.value))}
+                aria-label={`Opacity of ${a.name}`}
+                title={`Opacity ${Math.round(s.opacity * 100)}%`}
+              />
+            </li>
+          );
+        })}
+      </ul>
+      {annotations.length > 0 && (
+        <>
+          <div className={styles.legend}>
+            {LABELS.map((l) => (
+              <span key={l.value}>
+                <i style={{ background: `rgb(${l.rgb.join(",")})` }} /> {l.name}
+              </span>
+            ))}
+          </div>
+          <label className={styles.check}>
+            <input type="checkbox" checked={outline} disabled={disabled} onChange={(e) => onOutline(e.target.checked)} /> Outline only
+          </label>
+        </>
+      )}
+    </div>
+  );
+}
