@@ -118,6 +118,25 @@ function inverse3(m: number[][]): number[][] | null {
 
 /** The uncompressed .nii bytes: 348-byte header, 4 zero extension bytes, voxels at offset 352. */
 export function encodeNifti(volume: Volume, opts: NiftiWriteOptions = {}): Uint8Array {
+  const header = encodeNiftiHeader(volume, opts);
+  const voxBytes = volume.data.byteLength;
+  const out = new Uint8Array(352 + voxBytes);
+  out.set(header, 0);
+  // voxels in little-endian order (every supported platform is little-endian; check anyway)
+  out.set(new Uint8Array(volume.data.buffer, volume.data.byteOffset, voxBytes), 352);
+  const bits = datatypeOf(volume.data).bits;
+  if (!hostIsLittleEndian() && bits > 8) {
+    const w = bits / 8;
+    for (let i = 352; i < out.length; i += w) out.subarray(i, i + w).reverse();
+  }
+  return out;
+}
+
+/**
+ * The 352 bytes before the voxels (header + empty extension flag), for writers that stream the
+ * voxels themselves instead of copying them into one buffer.
+ */
+export function encodeNiftiHeader(volume: Volume, opts: NiftiWriteOptions = {}): Uint8Array {
   const [nx, ny, nz] = volume.dims;
   if (volume.data.length !== nx * ny * nz) {
     throw new ImagingError("DIMS_MISMATCH", `Volume dims ${volume.dims.join(" x ")} need ${nx * ny * nz} voxels but the array holds ${volume.data.length}.`);
@@ -126,8 +145,7 @@ export function encodeNifti(volume: Volume, opts: NiftiWriteOptions = {}): Uint8
     throw new ImagingError("BAD_AFFINE", "The volume's affine must be 16 finite numbers.");
   }
   const { code, bits } = datatypeOf(volume.data);
-  const voxBytes = volume.data.byteLength;
-  const out = new Uint8Array(352 + voxBytes);
+  const out = new Uint8Array(352);
   const v = new DataView(out.buffer);
   const le = true;
   v.setInt32(0, 348, le);
@@ -165,14 +183,6 @@ export function encodeNifti(volume: Volume, opts: NiftiWriteOptions = {}): Uint8
   v.setFloat32(276, volume.affine[11], le);
   for (let i = 0; i < 12; i++) v.setFloat32(280 + i * 4, volume.affine[i], le);
   out.set([0x6e, 0x2b, 0x31, 0], 344); // "n+1\0"
-
-  // voxels in little-endian order (every supported platform is little-endian; check anyway)
-  const src = new Uint8Array(volume.data.buffer, volume.data.byteOffset, voxBytes);
-  out.set(src, 352);
-  if (!hostIsLittleEndian() && bits > 8) {
-    const w = bits / 8;
-    for (let i = 352; i < out.length; i += w) out.subarray(i, i + w).reverse();
-  }
   return out;
 }
 

@@ -7,12 +7,13 @@ import zlib from "node:zlib";
 import { encode as encodePng } from "fast-png";
 import { toCanonicalCT } from "../../lib/imaging/canonical";
 import { isGzip } from "../../lib/imaging/gzip";
-import { encodeNifti } from "../../lib/imaging/nifti-write";
+import { encodeNiftiHeader } from "../../lib/imaging/nifti-write";
 import { orientationCode } from "../../lib/imaging/orientation";
 import { huRange } from "../../lib/imaging/stats";
 import { axialThumbnail } from "../../lib/imaging/thumbnail";
 import type { Volume } from "../../lib/imaging/types";
 import { decodeUpload, type DecodeUploadOptions, type DecodedUpload } from "../../lib/imaging/upload";
+import { gzipParts } from "./gzip-chunks";
 
 /** what the task records: everything but the voxels (which only travel as the gzip file) */
 export interface ProcessedUpload {
@@ -35,17 +36,14 @@ function preInflate(files: { name: string; bytes: Uint8Array }[]) {
   return files.map((f) => {
     if (!isGzip(f.bytes)) return f;
     try {
-      return { name: f.name, bytes: new Uint8Array(zlib.gunzipSync(f.bytes)) };
+      const raw = zlib.gunzipSync(f.bytes);
+      return { name: f.name, bytes: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) };
     } catch {
       return f;
     }
   });
 }
 
-export function gzipNative(bytes: Uint8Array): Uint8Array {
-  // level 1: the canonical copy is written once and read often; speed beats a few % of size
-  return new Uint8Array(zlib.gzipSync(bytes, { level: 1 }));
-}
 
 export function processUpload(
   files: { name: string; bytes: Uint8Array }[],
@@ -71,7 +69,9 @@ export function processUpload(
   const range = huRange(canonical);
   lap("canonical");
   onStage("compressing", 60);
-  const niftiGz = gzipNative(encodeNifti(canonical, { description: "UAIR canonical CT (RAS, int16 HU)" }));
+  // level 1: the canonical copy is written once and read often; speed beats a few % of size
+  const header = encodeNiftiHeader(canonical, { description: "UAIR canonical CT (RAS, int16 HU)" });
+  const niftiGz = gzipParts([header, new Uint8Array(canonical.data.buffer, canonical.data.byteOffset, canonical.data.byteLength)], 1);
   const sha256 = createHash("sha256").update(niftiGz).digest("hex");
   lap("encode");
   onStage("thumbnail", 80);
