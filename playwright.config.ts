@@ -9,6 +9,7 @@ const dataDir = process.env.E2E_DATA_DIR ?? path.join(os.tmpdir(), `uair-e2e-${p
 
 export default defineConfig({
   testDir: "e2e",
+  outputDir: process.env.E2E_OUTPUT_DIR ?? "test-results/e2e-artifacts",
   timeout: 60_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,
