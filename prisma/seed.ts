@@ -9,7 +9,7 @@ const env = loadEnv();
 if (!env.DATABASE_URL) throw new Error("DATABASE_URL is required for db:seed");
 const db = createDb(env.DATABASE_URL);
 const queue = await createQueue(env.DATABASE_URL, db);
-const seeded = await seedDemo(db, { storage: storageFromEnv(env.dataDir), queue });
+const seeded = await seedDemo(db, { storage: await storageFromEnv(env), queue });
 console.log(seeded ? "seeded demo data" : "database already has data; nothing seeded");
 await queue.close();
 await db.$disconnect();

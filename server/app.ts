@@ -38,7 +38,7 @@ export async function startUair(opts: {
   const services: Services = {
     db,
     env,
-    storage: storageFromEnv(env.dataDir),
+    storage: await storageFromEnv(env),
     queue: await createQueue(database.url, db),
     realtime: createPublisher(notifyPool),
   };

@@ -25,6 +25,13 @@ export const envSchema = z.object({
   UAIR_DEV: bool.default(false),
   UAIR_MAX_UPLOAD_MB: z.coerce.number().int().positive().max(65536).default(2048),
   UAIR_DEVICE: z.enum(["cpu", "cuda"]).default("cpu"),
+  UAIR_STORAGE: z.enum(["local", "s3"]).default("local"),
+  UAIR_S3_ENDPOINT: z.url().optional(),
+  UAIR_S3_BUCKET: z.string().min(1).optional(),
+  UAIR_S3_REGION: z.string().min(1).default("us-east-1"),
+  UAIR_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  UAIR_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  UAIR_S3_PREFIX: z.string().default(""),
 });
 
 export type Env = z.infer<typeof envSchema> & { dataDir: string };
@@ -32,7 +39,14 @@ export type Env = z.infer<typeof envSchema> & { dataDir: string };
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   // empty strings count as unset, as in most shells' `VAR= cmd`
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = envSchema.safeParse(cleaned);
+  const parsed = envSchema
+    .superRefine((e, ctx) => {
+      if (e.UAIR_STORAGE !== "s3") return;
+      for (const k of ["UAIR_S3_ENDPOINT", "UAIR_S3_BUCKET", "UAIR_S3_ACCESS_KEY_ID", "UAIR_S3_SECRET_ACCESS_KEY"] as const) {
+        if (!e[k]) ctx.addIssue({ code: "custom", path: [k], message: "required when UAIR_STORAGE=s3" });
+      }
+    })
+    .safeParse(cleaned);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join("\n")}\nSee the configuration table in README.md.`);

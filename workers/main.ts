@@ -16,7 +16,7 @@ const workerId = `${os.hostname()}:${process.pid}:${process.env.UAIR_WORKER_NAME
 const db = createDb(env.DATABASE_URL, 4);
 const pool = createPool(env.DATABASE_URL, 2, "worker-notify");
 const queuePool = createPool(env.DATABASE_URL, env.UAIR_WORKER_CONCURRENCY + 2, "worker-queue");
-const ctx: WorkerContext = { env, db, realtime: createPublisher(pool), storage: storageFromEnv(env.dataDir), workerId };
+const ctx: WorkerContext = { env, db, realtime: createPublisher(pool), storage: await storageFromEnv(env), workerId };
 
 const beat = () =>
   db.workerHeartbeat.upsert({

@@ -96,6 +96,25 @@ export function localStorage(root: string): Storage {
   };
 }
 
-export function storageFromEnv(dataDir: string): Storage {
-  return localStorage(path.join(dataDir, "objects"));
+/** Local files under <dataDir>/objects, or an S3-compatible bucket when UAIR_STORAGE=s3. */
+export async function storageFromEnv(env: {
+  dataDir: string;
+  UAIR_STORAGE: "local" | "s3";
+  UAIR_S3_ENDPOINT?: string;
+  UAIR_S3_BUCKET?: string;
+  UAIR_S3_REGION: string;
+  UAIR_S3_ACCESS_KEY_ID?: string;
+  UAIR_S3_SECRET_ACCESS_KEY?: string;
+  UAIR_S3_PREFIX: string;
+}): Promise<Storage> {
+  if (env.UAIR_STORAGE === "local") return localStorage(path.join(env.dataDir, "objects"));
+  const { s3Storage } = await import("./s3");
+  return s3Storage({
+    endpoint: env.UAIR_S3_ENDPOINT!,
+    bucket: env.UAIR_S3_BUCKET!,
+    region: env.UAIR_S3_REGION,
+    accessKeyId: env.UAIR_S3_ACCESS_KEY_ID!,
+    secretAccessKey: env.UAIR_S3_SECRET_ACCESS_KEY!,
+    prefix: env.UAIR_S3_PREFIX,
+  });
 }

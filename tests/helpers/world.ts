@@ -32,7 +32,7 @@ export async function makeServices(url: string): Promise<Services & { close: () 
     env,
     queue,
     realtime: createPublisher(pool),
-    storage: storageFromEnv(env.dataDir),
+    storage: await storageFromEnv(env),
     close: async () => {
       await queue.close();
       await pool.end();
