@@ -13,7 +13,7 @@ let s3: Storage;
 
 beforeAll(async () => {
   s3server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: tmp(), configureBuckets: [{ name: "uair", configs: [] }] });
-  const { port } = (await s3server.run()) as { port: number };
+  const { port } = await s3server.run();
   s3 = s3Storage({ endpoint: `http://127.0.0.1:${port}`, bucket: "uair", region: "us-east-1", accessKeyId: "S3RVER", secretAccessKey: "S3RVER", prefix: "test/" });
 });
 afterAll(() => s3server?.close());
