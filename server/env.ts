@@ -16,7 +16,7 @@ export const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
     .optional(),
   UAIR_DATA_DIR: z.string().min(1).default("./.uair"),
-  UAIR_EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  UAIR_EMBEDDED_PG_PORT: z.coerce.number().int().min(0).max(65535).default(54329),
   UAIR_WORKERS: z.coerce.number().int().min(0).max(16).default(1),
   UAIR_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
   UAIR_SEED: bool.default(true),

@@ -5,10 +5,13 @@ import type http from "node:http";
 import { TRPCError } from "@trpc/server";
 import { caseFor } from "./auth/access";
 import { parseCookies, resolveSession, SESSION_COOKIE } from "./auth/session";
+import { isImagingError } from "../lib/imaging/types";
+import { ExportError, exportAnnotation } from "./exports";
 import type { Services } from "./trpc/trpc";
 
 const VOLUME = /^\/api\/cases\/([^/?]+)\/volume\.nii\.gz(?:\?.*)?$/;
 const MASK = /^\/api\/masks\/([^/?]+)\.nii\.gz(?:\?.*)?$/;
+const EXPORT = /^\/api\/annotations\/versions\/([^/?]+)\/export\.(nii\.gz|seg\.dcm)(?:\?.*)?$/;
 const THUMB = /^\/api\/cases\/([^/?]+)\/thumbnail\.png(?:\?.*)?$/;
 
 function fail(res: http.ServerResponse, status: number, message: string) {
@@ -40,12 +43,30 @@ export function createFileRoutes(services: Services) {
     const volume = VOLUME.exec(url);
     const mask = volume ? null : MASK.exec(url);
     const thumb = volume || mask ? null : THUMB.exec(url);
-    if (!volume && !mask && !thumb) return false;
+    const exp = volume || mask || thumb ? null : EXPORT.exec(url);
+    if (!volume && !mask && !thumb && !exp) return false;
     if (req.method !== "GET" && req.method !== "HEAD") return fail(res, 405, "Method not allowed"), true;
     const user = await resolveSession(services.db, parseCookies(req.headers.cookie)[SESSION_COOKIE]);
     if (!user) return fail(res, 401, "Please sign in"), true;
     try {
-      if (thumb) {
+      if (exp) {
+        const version = await services.db.annotationVersion.findUnique({ where: { id: decodeURIComponent(exp[1]) }, include: { annotation: true } });
+        if (!version) return fail(res, 404, "Annotation not found"), true;
+        await caseFor(services.db, user, version.annotation.caseId);
+        try {
+          const out = await exportAnnotation(services.db, services.storage, version.id, exp[2] === "nii.gz" ? "nifti" : "seg");
+          res.writeHead(200, {
+            "content-type": out.contentType,
+            "content-disposition": `attachment; filename="${out.fileName}"`,
+            "content-length": out.bytes.byteLength,
+            "cache-control": "private, no-store",
+          });
+          res.end(out.bytes);
+        } catch (e) {
+          if (e instanceof ExportError || isImagingError(e)) return fail(res, 409, (e as Error).message), true;
+          throw e;
+        }
+      } else if (thumb) {
         const { kase } = await caseFor(services.db, user, decodeURIComponent(thumb[1]));
         const v = await services.db.volume.findUnique({ where: { caseId: kase.id } });
         const key = (v?.metadata as { thumbnailKey?: string } | undefined)?.thumbnailKey;

@@ -1,6 +1,7 @@
 // Streaming upload of a case's source files: `PUT /api/cases/<caseId>/files/<name>` with the raw
 // bytes as body (the browser sends one request per file and shows XHR progress). Files land in
 // storage under uploads/<caseId>/; `case.startIngest` then hands them to the worker.
+import { randomUUID } from "node:crypto";
 import type http from "node:http";
 import type { Role } from "@prisma/client";
 import { TRPCError } from "@trpc/server";
@@ -11,10 +12,12 @@ import { TooLargeError, type Storage } from "./storage";
 import type { Services } from "./trpc/trpc";
 
 export const UPLOAD_ROLES: readonly Role[] = ["ADMIN", "ADJUDICATOR"];
-const ROUTE = /^\/api\/cases\/([^/?]+)\/files\/([^/?]+)(?:\?.*)?$/;
+// source files of a new case, or a label map to import onto a case that has its CT
+const ROUTE = /^\/api\/cases\/([^/?]+)\/(files|label-files)\/([^/?]+)(?:\?.*)?$/;
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._ ()+-]{0,199}$/;
 
 export const uploadPrefix = (caseId: string) => `uploads/${caseId}/`;
+export const labelUploadPrefix = (caseId: string) => `label-uploads/${caseId}/`;
 
 function reply(res: http.ServerResponse, status: number, body: object) {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
@@ -52,10 +55,12 @@ export function createUploadRoute(services: Services) {
       if (!(e instanceof TRPCError)) throw e;
       return drop(), reply(res, e.code === "FORBIDDEN" ? 403 : 404, { error: e.message }), true;
     }
-    const name = decodeURIComponent(m[2]);
+    const isLabel = m[2] === "label-files";
+    const name = decodeURIComponent(m[3]);
     if (!SAFE_NAME.test(name)) {
       return drop(), reply(res, 400, { error: `"${name}" is not an accepted file name (letters, digits, . _ - ( ) + and spaces; no folders)` }), true;
     }
+    if (isLabel) return uploadLabel(req, res, services, kase, name, limit), true;
     if (kase.status !== "PENDING") {
       return drop(), reply(res, 409, { error: `This case is ${kase.status.toLowerCase()}; files can only be added before its import starts` }), true;
     }
@@ -78,4 +83,21 @@ export function createUploadRoute(services: Services) {
     }
     return true;
   };
+}
+
+/** A label file goes to its own key; nothing about the case changes until the import job succeeds. */
+async function uploadLabel(req: http.IncomingMessage, res: http.ServerResponse, services: Services, kase: { id: string; status: string }, name: string, limit: number) {
+  if (!["READY", "IN_REVIEW", "FINAL"].includes(kase.status)) {
+    req.resume();
+    return reply(res, 409, { error: "Label maps can be imported once the case's CT is imported (status READY)" });
+  }
+  const key = `${labelUploadPrefix(kase.id)}${randomUUID()}-${name}`;
+  try {
+    const stored = await services.storage.putStream(key, req, limit);
+    reply(res, 200, { key, name, ...stored });
+  } catch (e) {
+    if (!(e instanceof TooLargeError)) throw e;
+    req.resume();
+    reply(res, 413, { error: `The label file is larger than the ${services.env.UAIR_MAX_UPLOAD_MB} MB limit (UAIR_MAX_UPLOAD_MB); nothing was kept.` });
+  }
 }

@@ -28,6 +28,8 @@ interface Dcmjs {
     };
     DicomDict: new (meta: TagDataset) => DicomDictLike;
     Colors: { rgb2DICOMLAB(rgb: readonly number[]): number[]; dicomlab2RGB(lab: readonly number[]): number[] };
+    /** 1-bit packing as dcmjs does it (least significant bit first): an independent check in tests */
+    BitArray: { pack(pixels: ArrayLike<number>): Uint8Array; unpack(bits: ArrayBuffer | Uint8Array): Uint8Array };
   };
 }
 

@@ -27,7 +27,7 @@
 //     lesion -> 2), then by SegmentLabel text; unknown segments are skipped with a warning, or
 //     mapped by `labelForSegment`. Where segments overlap, the higher label value wins.
 //   - Errors (ImagingError; `details.reason` tells the SEG-specific cases apart):
-//       NOT_DICOM                      not a DICOM Part-10 file
+//       NOT_DICOM                      not a DICOM Part-10 file, or damaged / truncated
 //       UNSUPPORTED_DATATYPE  NOT_SEG  DICOM, but not a Segmentation
 //       UNSUPPORTED_PIXEL_FORMAT       FRACTIONAL / LABELMAP segmentations, BitsAllocated != 1
 //       UNSUPPORTED_TRANSFER_SYNTAX    encapsulated (RLE, JPEG ...) or big-endian pixel data
@@ -38,11 +38,14 @@
 //       MIXED_ORIENTATION, MIXED_GEOMETRY   frames in different planes / pixel sizes
 //       GRID_MISMATCH  FRAMES_OUTSIDE_GRID | IRREGULAR_FRAMES | FRAME_OF_REFERENCE
 //       BAD_PIXEL_DATA  UNKNOWN_SEGMENT   a frame names a segment number not in SegmentSequence
+import { inflateSync } from "fflate";
+import type { DataSet } from "dicom-parser";
 import { applyAffine, invertAffine, multiply4 } from "./affine";
+import { dicomParser, inflateDeflatedDataset } from "./dicom-pixels";
 import { dcmjs, readPart10, writePart10, type NaturalDataset } from "./dicom-seg-dcmjs";
 import { labelMapToSourceGrid } from "./label-export";
 import { transferLabelToGrid } from "./labels";
-import { ImagingError, type Grid, type Vec3, type Volume } from "./types";
+import { ImagingError, type Grid, type ImagingErrorCode, type Vec3, type Volume } from "./types";
 
 export const SEG_SOP_CLASS_UID = "1.2.840.10008.5.1.4.1.1.66.4";
 export const CT_IMAGE_STORAGE_SOP_CLASS_UID = "1.2.840.10008.5.1.4.1.1.2";
@@ -218,8 +221,8 @@ function cieLab(rgb: readonly number[]): number[] {
   return lab.map((v) => Math.min(65535, Math.max(0, Math.round(v))));
 }
 
-const fail = (code: ConstructorParameters<typeof ImagingError>[0], reason: DicomSegProblem | undefined, message: string, details: Record<string, unknown> = {}) =>
-  new ImagingError(code, message, reason ? { reason, ...details } : details);
+const fail = (errorCode: ImagingErrorCode, reason: DicomSegProblem, message: string, details: Record<string, unknown> = {}) =>
+  new ImagingError(errorCode, message, { reason, ...details });
 
 interface SliceGeometry {
   rows: number;
@@ -543,7 +546,7 @@ export interface DecodedDicomSeg {
 }
 
 const LIVER_CODES = new Set(["SCT:10200004", "SRT:T-62000"]);
-const TUMOUR_CODES = new Set(["SCT:108369006", "SCT:4147007", "SCT:52988006", "SCT:372087000", "SRT:M-80003", "SRT:M-80000", "SRT:M-03000", "SRT:M-01000"]);
+const TUMOUR_CODES = new Set(["SCT:108369006", "SCT:4147007", "SCT:52988006", "SCT:372087000", "SRT:M-80003", "SRT:M-80000", "SRT:M-03000"]);
 
 /** Default segment -> label value: coded type first, then the SegmentLabel text; null = unknown. */
 export function defaultLabelForSegment(s: { label: string; type: CodedConcept | null; description?: string }): number | null {
@@ -573,20 +576,6 @@ const concept = (v: unknown): CodedConcept | null => {
   return c ? { value: str(c.CodeValue), scheme: str(c.CodingSchemeDesignator), meaning: str(c.CodeMeaning) } : null;
 };
 
-function pixelBytesOf(v: unknown): Uint8Array | null {
-  const parts = (Array.isArray(v) ? v : [v]).filter((p): p is ArrayBuffer | ArrayBufferView => p instanceof ArrayBuffer || ArrayBuffer.isView(p));
-  if (parts.length === 0) return null;
-  const views = parts.map((p) => (p instanceof ArrayBuffer ? new Uint8Array(p) : new Uint8Array(p.buffer, p.byteOffset, p.byteLength)));
-  if (views.length === 1) return views[0];
-  const out = new Uint8Array(views.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of views) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 const dot = (a: readonly number[], b: readonly number[]) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 
 /**
@@ -597,12 +586,21 @@ export function decodeDicomSeg(bytes: Uint8Array, target: Grid, opts: DecodeDico
   const warnings: string[] = [];
   const isPart10 = bytes.length > 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
   if (!isPart10) throw new ImagingError("NOT_DICOM", "The file is not a DICOM Part-10 file (no DICM prefix after the 128-byte preamble); upload the DICOM SEG file itself.");
+  // dicom-parser checks the element structure (dcmjs silently returns partial or padded values for
+  // a truncated file) and gives the pixel bytes; dcmjs gives the naturalized attributes
+  let dp: DataSet;
+  try {
+    dp = dicomParser.parseDicom(bytes, { inflater: inflateDeflatedDataset((d) => inflateSync(d)) });
+  } catch (e) {
+    const why = typeof e === "string" ? e : ((e as { exception?: string }).exception ?? (e as Error).message);
+    throw new ImagingError("NOT_DICOM", `The DICOM file cannot be parsed (${why}); it is damaged or truncated. Export or copy the SEG again.`);
+  }
   let ds: NaturalDataset;
   let meta: NaturalDataset;
   try {
     ({ dataset: ds, meta } = readPart10(bytes));
   } catch (e) {
-    throw new ImagingError("NOT_DICOM", `The DICOM file cannot be parsed (${(e as Error).message}); it is damaged or truncated.`);
+    throw new ImagingError("NOT_DICOM", `The DICOM file cannot be parsed (${(e as Error).message}); it is damaged or truncated. Export or copy the SEG again.`);
   }
 
   const sopClass = str(ds.SOPClassUID) || str(meta.MediaStorageSOPClassUID);
@@ -614,6 +612,14 @@ export function decodeDicomSeg(bytes: Uint8Array, target: Grid, opts: DecodeDico
   if (!NATIVE_LE_SYNTAXES.has(ts)) {
     throw new ImagingError("UNSUPPORTED_TRANSFER_SYNTAX", `The SEG's pixel data uses transfer syntax ${ts}; only uncompressed little-endian (implicit, explicit or deflated) SEGs are read. Re-export it uncompressed.`, { transferSyntaxUid: ts });
   }
+  const pixelElement = dp.elements.x7fe00010;
+  if (!pixelElement || pixelElement.length === 0) {
+    throw fail("NO_PIXEL_DATA", "NO_PIXEL_DATA", "The SEG has no PixelData (if it should have, the file is truncated).");
+  }
+  if (pixelElement.encapsulatedPixelData) {
+    throw new ImagingError("UNSUPPORTED_TRANSFER_SYNTAX", "The SEG's pixel data is encapsulated (compressed); only uncompressed SEGs are read. Re-export it uncompressed.", { transferSyntaxUid: ts });
+  }
+  const pixels = (dp.byteArray as Uint8Array).subarray(pixelElement.dataOffset, pixelElement.dataOffset + pixelElement.length);
   const segType = str(ds.SegmentationType).toUpperCase();
   const bitsAllocated = num(ds.BitsAllocated);
   if (segType !== "BINARY" || bitsAllocated !== 1) {
@@ -629,8 +635,6 @@ export function decodeDicomSeg(bytes: Uint8Array, target: Grid, opts: DecodeDico
     throw new ImagingError("BAD_DIMS", `The SEG's Rows x Columns (${str(ds.Rows)} x ${str(ds.Columns)}) are not positive integers.`);
   }
   if (!(nFrames >= 1)) throw fail("NO_PIXEL_DATA", "NO_FRAMES", "The SEG has no frames (NumberOfFrames is 0).");
-  const pixels = pixelBytesOf(ds.PixelData);
-  if (!pixels || pixels.length === 0) throw fail("NO_PIXEL_DATA", "NO_PIXEL_DATA", "The SEG has no PixelData.");
   const plane = rows * columns;
   const needBytes = Math.ceil((plane * nFrames) / 8);
   if (pixels.length < needBytes) {

@@ -22,3 +22,14 @@ export type { DecodedFrame, FrameDecoder } from "./dicom-pixels";
 export { LABEL, TOTALSEG_LIVER, binarise, gridMapping, labelCounts, relabel, transferLabelToGrid } from "./labels";
 export type { GridMapping } from "./labels";
 export { huRange, maskVolume, meanInMask, valueRange } from "./stats";
+
+export { MASK_LABEL_VALUES, assertLabelValues, exportLabelNifti, gridCornerDistance, labelMapToSourceGrid } from "./label-export";
+export type { LabelNiftiOptions, SourceGridOptions } from "./label-export";
+export {
+  CT_IMAGE_STORAGE_SOP_CLASS_UID, DEFAULT_SEGMENTS, LIVER_SEGMENT, SCT, SEG_SOP_CLASS_UID, TUMOUR_SEGMENT,
+  decodeDicomSeg, defaultLabelForSegment, encodeDicomSeg, generateUid, isValidUid,
+} from "./dicom-seg";
+export type {
+  CodedConcept, DecodeDicomSegOptions, DecodedDicomSeg, DecodedSegment, DicomSegOptions, DicomSegProblem, DicomSegResult,
+  DicomSegSource, EncodedSegment, SegAlgorithmType, SegmentDefinition,
+} from "./dicom-seg";

@@ -36,6 +36,8 @@ export async function startEmbeddedPostgres(opts: {
 }): Promise<EmbeddedDb> {
   const databaseDir = path.resolve(opts.dataDir, "pg");
   fs.mkdirSync(path.dirname(databaseDir), { recursive: true });
+  // as root, postgres runs as the "postgres" user, which must be able to reach its folder
+  if (process.getuid?.() === 0) fs.chmodSync(path.dirname(databaseDir), fs.statSync(path.dirname(databaseDir)).mode | 0o111);
   const port = await freePort(opts.port ?? 54329);
   const password = "uair-embedded";
   const pg = new EmbeddedPostgres({

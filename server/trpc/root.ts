@@ -1,3 +1,4 @@
+import { annotationRouter } from "./routers/annotation";
 import { authRouter } from "./routers/auth";
 import { caseRouter } from "./routers/case";
 import { institutionRouter } from "./routers/institution";
@@ -9,6 +10,7 @@ export const appRouter = router({
   institution: institutionRouter,
   project: projectRouter,
   case: caseRouter,
+  annotation: annotationRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,12 +3,10 @@
 // or FAILED with the reason the uploader needs to fix the file.
 import path from "node:path";
 import type { CaseStatus, Prisma } from "@prisma/client";
-import { binarise, transferLabelToGrid } from "../../lib/imaging/labels";
-import { readNifti } from "../../lib/imaging/nifti-read";
-import { writeNifti } from "../../lib/imaging/nifti-write";
 import { isImagingError } from "../../lib/imaging/types";
-import { audit, sha256Hex } from "../../server/worker-api";
+import { audit } from "../../server/worker-api";
 import { processUploadInThread } from "../ingest/thread";
+import { storeImportedLabel } from "./import-label";
 import { UserFacingError, type JobHelpers, type WorkerContext } from "../job";
 
 export interface IngestPayload {
@@ -83,26 +81,11 @@ export const ingest = (ctx: WorkerContext) => async (p: IngestPayload, h: JobHel
 
     if (p.demoLabel) {
       await h.progress("importing label", 92);
-      const label = readNifti(await ctx.storage.get(p.demoLabel.key));
-      const onGrid = transferLabelToGrid(binarise(label, p.demoLabel.sourceValue, 1), canonical);
-      const maskBytes = writeNifti(onGrid, { isLabel: true, description: p.demoLabel.name.slice(0, 79) });
-      const maskSha = sha256Hex(maskBytes);
-      await ctx.storage.put(`masks/${maskSha}.nii.gz`, maskBytes);
-      await ctx.db.annotation.create({
-        data: {
-          caseId: p.caseId,
-          name: p.demoLabel.name,
-          source: "IMPORTED",
-          versions: {
-            create: {
-              version: 1,
-              maskKey: `masks/${maskSha}.nii.gz`,
-              sha256: maskSha,
-              provenance: { importedFrom: path.basename(p.demoLabel.key), sourceValue: p.demoLabel.sourceValue },
-            },
-          },
-        },
-      });
+      await storeImportedLabel(
+        ctx,
+        { caseId: p.caseId, key: p.demoLabel.key, name: p.demoLabel.name, sourceValue: p.demoLabel.sourceValue },
+        await ctx.storage.get(p.demoLabel.key),
+      );
     }
     await setStatus(ctx, p.caseId, "READY", null);
     return { sha256, dims: canonical.dims, spacing: canonical.spacing, orientation: sourceOrientation };
