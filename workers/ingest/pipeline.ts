@@ -7,6 +7,7 @@ import zlib from "node:zlib";
 import { encode as encodePng } from "fast-png";
 import { toCanonicalCT } from "../../lib/imaging/canonical";
 import { isGzip } from "../../lib/imaging/gzip";
+import { downsampleMean, previewFactors } from "../../lib/imaging/downsample";
 import { encodeNiftiHeader } from "../../lib/imaging/nifti-write";
 import { orientationCode } from "../../lib/imaging/orientation";
 import { huRange } from "../../lib/imaging/stats";
@@ -28,6 +29,8 @@ export interface ProcessedUpload {
   niftiGz: Uint8Array;
   sha256: string;
   thumbnailPng: Uint8Array;
+  /** block-mean preview (≤ 128x128x96) the viewer draws first, gzip NIfTI */
+  previewGz: Uint8Array;
   timings: Record<string, number>;
 }
 
@@ -78,6 +81,9 @@ export function processUpload(
   const thumb = axialThumbnail(canonical);
   const thumbnailPng = encodePng({ width: thumb.width, height: thumb.height, data: thumb.data, channels: 1, depth: 8 });
   lap("thumbnail");
+  const preview = downsampleMean(canonical, previewFactors(canonical.dims));
+  const previewGz = gzipParts([encodeNiftiHeader(preview, { description: "UAIR preview" }), new Uint8Array(preview.data.buffer)], 6);
+  lap("preview");
   const grid = (v: Volume) => ({ dims: v.dims, spacing: v.spacing, affine: v.affine });
   return {
     format: source.format,
@@ -90,6 +96,7 @@ export function processUpload(
     niftiGz,
     sha256,
     thumbnailPng,
+    previewGz,
     timings,
   };
 }

@@ -42,6 +42,8 @@ export const ingest = (ctx: WorkerContext) => async (p: IngestPayload, h: JobHel
     const thumbnailKey = `thumbnails/${sha256}.png`;
     await ctx.storage.put(storageKey, r.niftiGz);
     await ctx.storage.put(thumbnailKey, r.thumbnailPng);
+    const previewKey = `previews/${sha256}.nii.gz`;
+    await ctx.storage.put(previewKey, r.previewGz);
     await h.progress("recording metadata", 85);
 
     {
@@ -61,6 +63,7 @@ export const ingest = (ctx: WorkerContext) => async (p: IngestPayload, h: JobHel
           sourceAffine: r.sourceGrid.affine,
           sourceDims: r.sourceGrid.dims,
           thumbnailKey,
+          previewKey,
           timings: r.timings,
           ...r.metadata,
         } as Prisma.InputJsonValue,
