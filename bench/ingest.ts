@@ -1,6 +1,7 @@
 // `npm run bench:ingest`: import time and peak memory for a 512×512×300 int16 CT, from .nii.gz
 // and from an uncompressed DICOM series, exactly as the ingest worker processes it.
-// Targets (issue 3): ≤ 3 s from .nii.gz, ≤ 6 s from DICOM, peak memory < 4× the volume's size.
+// Targets (issue 3): ≤ 3 s from .nii.gz, ≤ 6 s from DICOM, peak memory < 4× the volume's size;
+// then the viewer's first slice of that volume (bench/viewer.ts), ≤ 2 s.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -59,3 +60,10 @@ console.log(`.nii.gz ${(fs.statSync(niiPath).size / 2 ** 20).toFixed(0)} MB; DIC
 measure("ingest from .nii.gz", niiPath, 3000);
 measure("ingest from DICOM", dcmDir, 6000);
 fs.rmSync(dir, { recursive: true, force: true });
+
+if (fs.existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium")) {
+  const { benchViewer } = await import("./viewer");
+  await benchViewer();
+} else {
+  console.log("viewer first slice      skipped: no Chromium (apt-get install -y chromium)");
+}

@@ -1,0 +1,63 @@
+// Time from opening a case to the viewer's first drawn slice, for a 512×512×300 CT, in Debian's
+// Chromium against the real product (embedded PostgreSQL, worker, production build).
+// Target (issue 3): ≤ 2 s.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import zlib from "node:zlib";
+import { chromium } from "@playwright/test";
+import { encodeNifti } from "../lib/imaging/nifti-write";
+import { startUair } from "../server/app";
+import { loadEnv } from "../server/env";
+import { ensureNextBuild } from "../server/next-build";
+import { httpClient } from "../tests/helpers/http-client";
+import { syntheticCT } from "./synthetic-ct";
+
+export async function benchViewer(runs = 3): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "uair-bench-viewer-"));
+  await ensureNextBuild(() => undefined);
+  const app = await startUair({
+    env: loadEnv({ PORT: "0", UAIR_DATA_DIR: dataDir, UAIR_EMBEDDED_PG_PORT: "0", UAIR_WORKERS: "1", NODE_ENV: "production" }),
+    withNext: true,
+    log: () => undefined,
+  });
+  try {
+    const admin = httpClient(app.url);
+    await admin.client.auth.signIn.mutate({ email: "admin@demo.uair", password: "uair-demo" });
+    const [project] = await admin.client.project.list.query();
+    const { caseId } = await admin.client.case.create.mutate({ projectId: project.id, label: "bench 512x512x300" });
+    const gz = zlib.gzipSync(encodeNifti(syntheticCT()), { level: 1 });
+    const put = await fetch(`${app.url}/api/cases/${caseId}/files/ct.nii.gz`, { method: "PUT", body: gz, headers: { cookie: admin.cookie() } });
+    if (put.status !== 200) throw new Error(`upload failed: ${put.status}`);
+    await admin.client.case.startIngest.mutate({ caseId });
+    for (let i = 0; (await admin.client.case.byId.query({ caseId })).status !== "READY"; i++) {
+      if (i > 600) throw new Error("ingest did not finish");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    await context.addCookies([{ name: "uair_session", value: admin.jar.get("uair_session")!, url: app.url }]);
+    const page = await context.newPage();
+    const times: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const t = performance.now();
+      await page.goto(`${app.url}/cases/${caseId}`);
+      await page.locator('[data-ready="true"]').waitFor({ timeout: 60_000 });
+      times.push(performance.now() - t);
+    }
+    await browser.close();
+    const [first, ...rest] = times;
+    const warm = rest.length ? rest.reduce((a, b) => a + b, 0) / rest.length : first;
+    console.log(
+      `viewer first slice      first open ${(first / 1000).toFixed(2)} s, later opens ${(warm / 1000).toFixed(2)} s (target ≤ 2 s) ${first <= 2000 ? "OK" : "MISSED"} · ` +
+        `${(gz.length / 2 ** 20).toFixed(0)} MB download, SwiftShader WebGL on 2 CPUs`,
+    );
+  } finally {
+    await app.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
