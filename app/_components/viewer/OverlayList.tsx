@@ -42,18 +42,21 @@ export function OverlayList({ annotations, state, outline, disabled, onToggle, o
                 {s.status === "loading" && <span className={styles.dim}>loading…</span>}
               </label>
               {s.status === "error" && <div className={styles.error}>{s.error}</div>}
-              <input
-                className={styles.opacity}
-                type="range"
-                min={0}
-                max={1}
-                step={0.05}
-                value={s.opacity}
-                disabled={disabled || !s.visible}
-                onChange={(e) => onOpacity(a, Number(e.target.value))}
-                aria-label={`Opacity of ${a.name}`}
-                title={`Opacity ${Math.round(s.opacity * 100)}%`}
-              />
+              <div className={styles.opacityRow}>
+                <input
+                  className={styles.opacity}
+                  type="range"
+                  min={0}
+                  max={1}
+                  step={0.05}
+                  value={s.opacity}
+                  disabled={disabled || !s.visible}
+                  onChange={(e) => onOpacity(a, Number(e.target.value))}
+                  aria-label={`Opacity of ${a.name}`}
+                  title={`Opacity ${Math.round(s.opacity * 100)}%`}
+                />
+                <span className={styles.dim}>{Math.round(s.opacity * 100)}%</span>
+              </div>
             </li>
           );
         })}
@@ -67,8 +70,8 @@ export function OverlayList({ annotations, state, outline, disabled, onToggle, o
               </span>
             ))}
           </div>
-          <label className={styles.check}>
-            <input type="checkbox" checked={outline} disabled={disabled} onChange={(e) => onOutline(e.target.checked)} /> Outline only
+          <label className={styles.check} title="Draw label borders at full strength; the opacity slider sets the fill (0 = outline only)">
+            <input type="checkbox" checked={outline} disabled={disabled} onChange={(e) => onOutline(e.target.checked)} /> Outline borders
           </label>
         </>
       )}

@@ -22,8 +22,10 @@ export function StatusLine({ store, windowText }: { store: Store<CursorInfo | nu
             <b data-testid="viewer-hu">{c.hu === null ? "— HU" : `${Math.round(c.hu)} HU`}</b>
           </span>
           {c.labels.map((l) => (
-            <span key={l.annotation} className={styles.labelHit}>
-              {l.label} <span className={styles.dim}>({l.annotation})</span>
+            // name the annotation only when several shown ones could be meant
+            <span key={l.annotation} className={styles.labelHit} title={l.annotation}>
+              {l.label}
+              {c.labels.length > 1 && <span className={styles.dim}> ({l.annotation})</span>}
             </span>
           ))}
         </>

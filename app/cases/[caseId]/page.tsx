@@ -1,8 +1,10 @@
 "use client";
-import { use, useState } from "react";
+import { use, useMemo, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { AnnotationsPanel } from "../../_components/AnnotationsPanel";
 import { AppShell } from "../../_components/AppShell";
 import { ProgressBar, StatusBadge } from "../../_components/Status";
+import { Viewer, type OverlayAnnotation } from "../../_components/viewer/Viewer";
 import { useRoomEvents } from "../../_lib/socket";
 import { useTRPC } from "../../_lib/trpc";
 
@@ -23,6 +25,11 @@ export default function CasePage({ params }: { params: Promise<{ caseId: string 
 
   const c = kase.data;
   const v = c?.volume;
+  // stable list for the viewer's overlay toggles (latest version of each annotation)
+  const overlayAnnotations = useMemo<OverlayAnnotation[]>(
+    () => (c?.annotations ?? []).map((a) => ({ id: a.id, name: a.name, versionId: a.versions[0]?.id ?? null, version: a.versions[0]?.version ?? null })),
+    [c?.annotations],
+  );
   return (
     <AppShell
       crumbs={[
@@ -33,58 +40,58 @@ export default function CasePage({ params }: { params: Promise<{ caseId: string 
     >
       {kase.error && <p className="error">{kase.error.message}</p>}
       {c && (
-        <div className="case-layout">
-          <section>
-            <h1>
-              {c.label} <StatusBadge status={c.status} />
-            </h1>
-            {c.status === "FAILED" && <p className="error">Import failed: {c.failureReason}</p>}
-            {live && (live.status === "RUNNING" || live.status === "QUEUED") && (
-              <ProgressBar percent={live.percent} stage={`${live.kind}: ${live.stage}`} />
-            )}
-            <h2>Volume</h2>
-            {v ? (
-              <dl className="facts">
-                <dt>Grid</dt>
-                <dd>{v.dims.join(" × ")} voxels</dd>
-                <dt>Spacing</dt>
-                <dd>{v.spacing.map((s) => s.toFixed(3)).join(" × ")} mm</dd>
-                <dt>Orientation</dt>
-                <dd>{v.orientation} (stored canonically as RAS)</dd>
-                <dt>HU range</dt>
-                <dd>
-                  {v.huMin} … {v.huMax}
-                </dd>
-                <dt>Source</dt>
-                <dd>{v.sourceFormat}</dd>
-                <dt>SHA-256</dt>
-                <dd className="mono small">{v.sha256}</dd>
-              </dl>
-            ) : (
-              <p className="muted">No volume yet.</p>
-            )}
-          </section>
-          <aside>
-            <h2>Annotations</h2>
-            {c.annotations.length === 0 && <p className="muted">None yet.</p>}
-            <ul className="plain">
-              {c.annotations.map((a) => (
-                <li key={a.id}>
-                  <strong>{a.name}</strong> <span className="muted small">{a.source.toLowerCase()} · v{a.versions[0]?.version ?? 0}</span>
-                </li>
-              ))}
-            </ul>
-            <h2>Jobs</h2>
-            <ul className="plain" aria-label="jobs">
-              {c.jobs.map((j) => (
-                <li key={j.id} className="small">
-                  <strong>{j.kind}</strong> · {j.status.toLowerCase()} · {j.stage} {Math.round(j.percent)}%
-                  {j.error && <div className="error">{j.error}</div>}
-                </li>
-              ))}
-            </ul>
-          </aside>
-        </div>
+        <>
+          <h1>
+            {c.label} <StatusBadge status={c.status} />
+          </h1>
+          {c.status === "FAILED" && <p className="error">Import failed: {c.failureReason}</p>}
+          {live && (live.status === "RUNNING" || live.status === "QUEUED") && (
+            <ProgressBar percent={live.percent} stage={`${live.kind}: ${live.stage}`} />
+          )}
+          <Viewer caseId={c.id} volume={v ?? null} annotations={overlayAnnotations} />
+          <div className="case-layout">
+            <section>
+              <h2>Volume</h2>
+              {v ? (
+                <dl className="facts">
+                  <dt>Grid</dt>
+                  <dd>{v.dims.join(" × ")} voxels</dd>
+                  <dt>Spacing</dt>
+                  <dd>{v.spacing.map((s) => s.toFixed(3)).join(" × ")} mm</dd>
+                  <dt>Orientation</dt>
+                  <dd>{v.orientation} (stored canonically as RAS)</dd>
+                  <dt>HU range</dt>
+                  <dd>
+                    {v.huMin} … {v.huMax}
+                  </dd>
+                  <dt>Source</dt>
+                  <dd>{v.sourceFormat}</dd>
+                  <dt>SHA-256</dt>
+                  <dd className="mono small">{v.sha256}</dd>
+                </dl>
+              ) : (
+                <p className="muted">No volume yet.</p>
+              )}
+            </section>
+            <aside>
+              <AnnotationsPanel
+                caseId={c.id}
+                canImport={Boolean(v) && (c.role === "ADMIN" || c.role === "ADJUDICATOR")}
+                dicomSource={v?.sourceFormat === "dicom"}
+                voxelMl={v ? v.spacing.reduce((a, b) => a * b, 1) / 1000 : null}
+              />
+              <h2>Jobs</h2>
+              <ul className="plain" aria-label="jobs">
+                {c.jobs.map((j) => (
+                  <li key={j.id} className="small">
+                    <strong>{j.kind}</strong> · {j.status.toLowerCase()} · {j.stage} {Math.round(j.percent)}%
+                    {j.error && <div className="error">{j.error}</div>}
+                  </li>
+                ))}
+              </ul>
+            </aside>
+          </div>
+        </>
       )}
     </AppShell>
   );
