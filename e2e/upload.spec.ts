@@ -58,3 +58,29 @@ test("a reader sees no upload panel, and a bad file shows its reason in the case
   // the reader's page follows without reload
   await expect(page.getByTestId("case-row").filter({ hasText: "Broken upload" }).locator('[data-status="FAILED"]')).toBeVisible();
 });
+
+test("an admin exports a DICOM SEG of the demo liver label and imports it back as a new contour set", async ({ page }) => {
+  await signedIn(page, "admin@demo.uair");
+  await page.getByRole("link", { name: "Liver CT demo" }).click();
+  const patientB = page.getByTestId("case-row").filter({ hasText: "Patient B" });
+  await expect(patientB.locator('[data-status="READY"]')).toBeVisible({ timeout: 60_000 });
+  await patientB.getByRole("link", { name: /Patient B/ }).click();
+  const annotation = page.getByTestId("annotation").filter({ hasText: "TotalSegmentator liver" });
+  await expect(annotation).toContainText("imported · v1");
+  await expect(annotation).toContainText(/liver \d+ mL/);
+
+  const [download] = await Promise.all([page.waitForEvent("download"), annotation.getByRole("link", { name: "DICOM SEG" }).click()]);
+  expect(download.suggestedFilename()).toMatch(/TotalSegmentator_liver-v1\.seg\.dcm$/);
+  const segPath = await download.path();
+  const seg = fs.readFileSync(segPath);
+  expect(seg.subarray(128, 132).toString()).toBe("DICM");
+
+  await page.getByLabel("Label file").setInputFiles({ name: "liver.seg.dcm", mimeType: "application/dicom", buffer: seg });
+  await page.getByLabel("Name").fill("Round-tripped SEG");
+  await page.getByRole("button", { name: "Import", exact: true }).click();
+  const imported = page.getByTestId("annotation").filter({ hasText: "Round-tripped SEG" });
+  await expect(imported).toContainText("imported · v1 · from dicom-seg", { timeout: 30_000 });
+  // same liver volume as the label it came from
+  const mL = async (l: typeof annotation) => (await l.textContent())!.match(/liver (\d+) mL/)![1];
+  expect(await mL(imported)).toBe(await mL(annotation));
+});
