@@ -79,6 +79,8 @@ function ViewerCore({ url, previewUrl, annotations }: { url: string; previewUrl:
   const ready = phase.kind === "ready";
   /** the full-resolution CT is in: overlays and exact HU readouts wait for it */
   const [full, setFull] = useState(false);
+  /** software WebGL: the 2×2 layout leaves out the 3-D tile */
+  const [software, setSoftware] = useState(false);
 
   // latest values for the native listeners and the loader
   const latest = useRef({ layout, win });
@@ -159,14 +161,22 @@ function ViewerCore({ url, previewUrl, annotations }: { url: string; previewUrl:
         nv.onSliceTypeChange = (st) => setLayout(SLICE_TYPE_TO_LAYOUT[st] ?? "mpr");
         await nv.attachToCanvas(canvas);
         if (gone) return;
+        // without a GPU (SwiftShader, llvmpipe: common on hospital VDI desktops) the ray-cast
+        // 3-D tile costs seconds per redraw; keep it on demand (3-D layout) and the planes fast
+        if (isSoftwareRenderer(nv._gl)) {
+          nv.opts.multiplanarShowRender = mod.SHOW_RENDER.NEVER;
+          setSoftware(true);
+        }
 
         // a small block-mean preview (made at import) paints the first slices within a second or
         // two even for a 512×512×300 CT in software WebGL; the full volume replaces it when in
         const setDownload = (stage: string) => !gone && setPhase((p) => (p.kind === "ready" ? p : { kind: "loading", stage, percent: null }));
-        const fullDownload = fetchWithProgress(url, abort.signal, ({ loaded, total }) =>
-          setDownload(`Downloading full resolution · ${formatMB(loaded)}${total ? ` of ${formatMB(total)}` : ""}`),
-        );
-        fullDownload.catch(() => undefined); // observed below; no unhandled rejection meanwhile
+        const downloadFull = () =>
+          fetchWithProgress(url, abort.signal, ({ loaded, total }) =>
+            setDownload(`Downloading full resolution · ${formatMB(loaded)}${total ? ` of ${formatMB(total)}` : ""}`),
+          );
+        // without a preview, start at once; with one, after its first paint (no contention)
+        let fullDownload = previewUrl ? null : downloadFull();
         const loadCt = async (source: string, buffer: ArrayBuffer, name: string) => {
           const [lo, hi] = windowToRange(latest.current.win);
           const img = await mod.NVImage.loadFromUrl({ url: source, buffer, name, colormap: "gray", cal_min: lo, cal_max: hi });
@@ -178,8 +188,12 @@ function ViewerCore({ url, previewUrl, annotations }: { url: string; previewUrl:
         let preview: NVImage | null = null;
         if (previewUrl) {
           setPhase({ kind: "loading", stage: "Downloading preview", percent: null });
-          preview = await loadCt(previewUrl, await fetchWithProgress(previewUrl, abort.signal), "preview.nii.gz").catch(() => null);
+          // a preview that fails is skipped: the full volume still follows
+          preview = await fetchWithProgress(previewUrl, abort.signal)
+            .then((buffer) => loadCt(previewUrl, buffer, "preview.nii.gz"))
+            .catch(() => null);
           if (gone) return;
+          fullDownload ??= downloadFull();
         }
         if (preview) {
           nv.addVolume(preview);
@@ -191,7 +205,7 @@ function ViewerCore({ url, previewUrl, annotations }: { url: string; previewUrl:
           if (gone) return;
           setPhase({ kind: "ready" });
         }
-        const buffer = await fullDownload;
+        const buffer = await (fullDownload ?? downloadFull());
         if (gone) return;
         if (!preview) setPhase({ kind: "loading", stage: "Decoding volume", percent: null });
         await nextFrame();
@@ -457,6 +471,11 @@ function ViewerCore({ url, previewUrl, annotations }: { url: string; previewUrl:
               </div>
             </div>
           )}
+          {software && layout === "mpr" && (
+            <div className={styles.softwareNote} data-testid="viewer-software">
+              No GPU: 3-D view on demand
+            </div>
+          )}
           {ready && !full && (
             <div className={styles.previewBadge} data-testid="viewer-preview">
               Preview · loading full resolution…
@@ -508,6 +527,13 @@ function consume(e: Event) {
 
 function nextFrame() {
   return new Promise<void>((r) => requestAnimationFrame(() => r()));
+}
+
+function isSoftwareRenderer(gl: WebGL2RenderingContext | null | undefined): boolean {
+  if (!gl) return false;
+  const info = gl.getExtension("WEBGL_debug_renderer_info");
+  const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  return /swiftshader|llvmpipe|softpipe|software/i.test(renderer);
 }
 
 function applyLayout(nv: Niivue, mod: NiivueModule, layout: Layout) {

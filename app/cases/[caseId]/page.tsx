@@ -8,6 +8,9 @@ import { Viewer, type OverlayAnnotation } from "../../_components/viewer/Viewer"
 import { useRoomEvents } from "../../_lib/socket";
 import { useTRPC } from "../../_lib/trpc";
 
+// fetch the viewer's WebGL library while the case itself loads, not after
+if (typeof window !== "undefined") void import("@niivue/niivue");
+
 export default function CasePage({ params }: { params: Promise<{ caseId: string }> }) {
   const { caseId } = use(params);
   const trpc = useTRPC();
