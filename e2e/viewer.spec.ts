@@ -73,7 +73,8 @@ test("the case viewer shows the CT, windows, overlays and the crosshair readout"
   await signedIn(page, "reader1@demo.uair");
   await page.getByRole("link", { name: "Liver CT demo" }).click();
   const rows = page.getByTestId("case-row");
-  await expect(rows.locator('[data-status="READY"]')).toHaveCount(3, { timeout: 60_000 });
+  // other specs may have added cases to the demo project: wait for Patient A itself
+  await expect(rows.filter({ hasText: "Patient A" }).locator('[data-status="READY"]')).toBeVisible({ timeout: 60_000 });
   await page.getByRole("link", { name: /Patient A/ }).click();
   await expect(page.getByRole("heading", { name: /Patient A/ })).toBeVisible();
 
@@ -193,7 +194,7 @@ test("a volume that cannot be fetched shows an error in the viewer, and the rest
   );
   await signedIn(page, "reader1@demo.uair");
   await page.getByRole("link", { name: "Liver CT demo" }).click();
-  await expect(page.getByTestId("case-row").locator('[data-status="READY"]')).toHaveCount(3, { timeout: 60_000 });
+  await expect(page.getByTestId("case-row").filter({ hasText: "Patient A" }).locator('[data-status="READY"]')).toBeVisible({ timeout: 60_000 });
   await page.getByRole("link", { name: /Patient A/ }).click();
   await expect(page.getByTestId("viewer-error")).toHaveText("Could not download the CT: storage unavailable");
   await expect(page.getByTestId("viewer")).toHaveAttribute("data-ready", "false");
