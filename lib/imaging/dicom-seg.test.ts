@@ -10,20 +10,9 @@ import { writeNifti } from "./nifti-write";
 import { orientationCode, reorient } from "./orientation";
 import { sameVoxels } from "./test-support/compare";
 import { decodeFrame, fixtureBytes, patientBDicom } from "./test-support/fixtures";
-import { ImagingError, type Grid, type ImagingErrorCode, type Volume } from "./types";
+import type { Grid, Volume } from "./types";
+import { expectCode } from "./test-support/expect-code";
 
-function expectCode(fn: () => unknown, code: ImagingErrorCode, reason?: string): ImagingError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ImagingError);
-    expect((e as ImagingError).code).toBe(code);
-    expect((e as ImagingError).message.length).toBeGreaterThan(20);
-    if (reason) expect((e as ImagingError).details?.reason).toBe(reason);
-    return e as ImagingError;
-  }
-  throw new Error(`expected ImagingError ${code}, nothing was thrown`);
-}
 
 /** label 2 inside a sphere (radius in mm) around the label-1 centroid, only where label 1 is */
 function addTumour(mask: Volume<Uint8Array>, radiusMm: number): Volume<Uint8Array> {

@@ -13,21 +13,11 @@ import { decodeFrame, fixtureBytes, patientBDicom } from "./test-support/fixture
 import {
   TS_DEFLATED_LE, TS_EXPLICIT_BE, TS_EXPLICIT_LE, TS_IMPLICIT_LE, writeCtSlice, type CtSliceSpec,
 } from "./test-support/dicom-writer";
-import { ImagingError, type ImagingErrorCode, type Volume } from "./types";
+import type { Volume } from "./types";
+import { expectCode } from "./test-support/expect-code";
 
 const load = (files: DicomFile[], opts: LoadDicomOptions = {}) => loadDicomSeries(files, { decodeFrame, ...opts });
 
-function expectCode(fn: () => unknown, code: ImagingErrorCode): ImagingError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ImagingError);
-    expect((e as ImagingError).code).toBe(code);
-    expect((e as ImagingError).message.length).toBeGreaterThan(20);
-    return e as ImagingError;
-  }
-  throw new Error(`expected ImagingError ${code}, nothing was thrown`);
-}
 
 /** Copy of a DICOM file with one string element overwritten by a value of the same length. */
 function patchString(file: DicomFile, tag: string, value: string, name = file.name): DicomFile {

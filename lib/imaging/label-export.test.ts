@@ -8,19 +8,9 @@ import { writeNifti } from "./nifti-write";
 import { orientationCode, reorient } from "./orientation";
 import { sameVoxels } from "./test-support/compare";
 import { fixtureBytes } from "./test-support/fixtures";
-import { ImagingError, type ImagingErrorCode, type Volume } from "./types";
+import type { Volume } from "./types";
+import { expectCode } from "./test-support/expect-code";
 
-function expectCode(fn: () => unknown, code: ImagingErrorCode): ImagingError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ImagingError);
-    expect((e as ImagingError).code).toBe(code);
-    expect((e as ImagingError).message.length).toBeGreaterThan(20);
-    return e as ImagingError;
-  }
-  throw new Error(`expected ImagingError ${code}, nothing was thrown`);
-}
 
 /** The ingest path: source -> canonical RAS int16 -> stored gzip NIfTI -> read back. */
 const storedCanonical = (source: Volume) => readNifti(writeNifti(toCanonicalCT(source)));

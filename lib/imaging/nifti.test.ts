@@ -9,19 +9,9 @@ import { meanInMask } from "./stats";
 import { sameVoxels } from "./test-support/compare";
 import { fixtureBytes } from "./test-support/fixtures";
 import { nifti1ToBigEndian, nifti1ToNifti2, patchNifti1 } from "./test-support/nifti-bytes";
-import { ImagingError, type ImagingErrorCode, type Volume } from "./types";
+import type { Volume } from "./types";
+import { expectCode } from "./test-support/expect-code";
 
-function expectCode(fn: () => unknown, code: ImagingErrorCode): ImagingError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ImagingError);
-    expect((e as ImagingError).code).toBe(code);
-    expect((e as ImagingError).message.length).toBeGreaterThan(20);
-    return e as ImagingError;
-  }
-  throw new Error(`expected ImagingError ${code}, nothing was thrown`);
-}
 
 const patientA = () => readNifti(fixtureBytes("patient-a/ct.nii.gz"));
 const patientALabel = () => readNifti(fixtureBytes("patient-a/totalseg-v1.nii.gz"));
