@@ -67,6 +67,20 @@ export async function benchViewer(runs = 5): Promise<void> {
       fullTimes.push(performance.now() - t);
     }
     console.log(`viewer (detail)         page + case data ${shell.map((x) => (x / 1000).toFixed(2)).join(", ")} s; first slice ${times.map((x) => (x / 1000).toFixed(2)).join(", ")} s; full resolution ${fullTimes.map((x) => (x / 1000).toFixed(2)).join(", ")} s`);
+    // responsiveness on the full volume: a window preset change and a slice step, each until
+    // the browser has painted two frames after it
+    const afterPaint = () => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+    await page.getByTestId("viewer-canvas").click();
+    const interact: Record<string, number[]> = { "window preset (W)": [], "slice step (↑)": [] };
+    for (let i = 0; i < 3; i++) {
+      for (const [what, key] of [["window preset (W)", "w"], ["slice step (↑)", "ArrowUp"]] as const) {
+        const t = performance.now();
+        await page.keyboard.press(key);
+        await afterPaint();
+        interact[what].push(performance.now() - t);
+      }
+    }
+    console.log(`viewer interaction      ${Object.entries(interact).map(([k, v]) => `${k} ${v.map((x) => Math.round(x)).join(", ")} ms`).join("; ")} (full 512×512×300 volume, 2×2 planes)`);
     await browser.close();
     const [first, ...rest] = times;
     const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
