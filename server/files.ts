@@ -9,7 +9,7 @@ import { isImagingError } from "../lib/imaging/types";
 import { ExportError, exportAnnotation } from "./exports";
 import type { Services } from "./trpc/trpc";
 
-const VOLUME = /^\/api\/cases\/([^/?]+)\/(volume|preview)\.nii\.gz(?:\?.*)?$/;
+const VOLUME = /^\/api\/cases\/([^/?]+)\/(volume|preview|display)\.nii\.gz(?:\?.*)?$/;
 const MASK = /^\/api\/masks\/([^/?]+)\.nii\.gz(?:\?.*)?$/;
 const EXPORT = /^\/api\/annotations\/versions\/([^/?]+)\/export\.(nii\.gz|seg\.dcm)(?:\?.*)?$/;
 const THUMB = /^\/api\/cases\/([^/?]+)\/thumbnail\.png(?:\?.*)?$/;
@@ -76,10 +76,11 @@ export function createFileRoutes(services: Services) {
         const { kase } = await caseFor(services.db, user, decodeURIComponent(volume[1]));
         const v = await services.db.volume.findUnique({ where: { caseId: kase.id } });
         if (!v) return fail(res, 404, "This case has no volume yet"), true;
-        if (volume[2] === "preview") {
-          const key = (v.metadata as { previewKey?: string }).previewKey;
-          if (!key) return fail(res, 404, "This case has no preview (imported before previews existed)"), true;
-          await send(req, res, services, key, `${v.sha256}-preview`, `case-${kase.id}-preview.nii.gz`);
+        if (volume[2] !== "volume") {
+          const kind = volume[2];
+          const key = (v.metadata as { previewKey?: string; displayKey?: string | null })[kind === "preview" ? "previewKey" : "displayKey"];
+          if (!key) return fail(res, 404, `This case has no ${kind} volume`), true;
+          await send(req, res, services, key, `${v.sha256}-${kind}`, `case-${kase.id}-${kind}.nii.gz`);
         } else await send(req, res, services, v.storageKey, v.sha256, `case-${kase.id}.nii.gz`);
       } else {
         const version = await services.db.annotationVersion.findUnique({

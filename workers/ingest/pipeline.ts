@@ -31,6 +31,8 @@ export interface ProcessedUpload {
   thumbnailPng: Uint8Array;
   /** block-mean preview (≤ 128x128x96) the viewer draws first, gzip NIfTI */
   previewGz: Uint8Array;
+  /** half-resolution display volume (≤ 256x256x160) for viewers without a GPU; null when the CT is already that small */
+  displayGz: Uint8Array | null;
   timings: Record<string, number>;
 }
 
@@ -84,6 +86,13 @@ export function processUpload(
   const preview = downsampleMean(canonical, previewFactors(canonical.dims));
   const previewGz = gzipParts([encodeNiftiHeader(preview, { description: "UAIR preview" }), new Uint8Array(preview.data.buffer)], 6);
   lap("preview");
+  const displayF = previewFactors(canonical.dims, [256, 256, 160]);
+  let displayGz: Uint8Array | null = null;
+  if (displayF.some((f) => f > 1)) {
+    const display = downsampleMean(canonical, displayF);
+    displayGz = gzipParts([encodeNiftiHeader(display, { description: "UAIR display (reduced)" }), new Uint8Array(display.data.buffer)], 1);
+  }
+  lap("display");
   const grid = (v: Volume) => ({ dims: v.dims, spacing: v.spacing, affine: v.affine });
   return {
     format: source.format,
@@ -97,6 +106,7 @@ export function processUpload(
     sha256,
     thumbnailPng,
     previewGz,
+    displayGz,
     timings,
   };
 }

@@ -35,7 +35,12 @@ if (!isMainThread && parentPort) {
   try {
     const decodeFrame = await openjpegDecoder();
     const result = processUpload(files, { decodeFrame, zipLimits }, (stage, percent) => port.postMessage({ kind: "stage", stage, percent } satisfies Msg));
-    port.postMessage({ kind: "done", result } satisfies Msg, [result.niftiGz.buffer as ArrayBuffer, result.thumbnailPng.buffer as ArrayBuffer, result.previewGz.buffer as ArrayBuffer]);
+    port.postMessage({ kind: "done", result } satisfies Msg, [
+      result.niftiGz.buffer as ArrayBuffer,
+      result.thumbnailPng.buffer as ArrayBuffer,
+      result.previewGz.buffer as ArrayBuffer,
+      ...(result.displayGz ? [result.displayGz.buffer as ArrayBuffer] : []),
+    ]);
   } catch (e) {
     const err = e as Error & { code?: string; details?: Record<string, unknown> };
     port.postMessage({ kind: "error", imaging: e instanceof ImagingError, code: err.code, message: err.message, details: err.details } satisfies Msg);

@@ -44,6 +44,8 @@ export const ingest = (ctx: WorkerContext) => async (p: IngestPayload, h: JobHel
     await ctx.storage.put(thumbnailKey, r.thumbnailPng);
     const previewKey = `previews/${sha256}.nii.gz`;
     await ctx.storage.put(previewKey, r.previewGz);
+    const displayKey = r.displayGz ? `displays/${sha256}.nii.gz` : null;
+    if (displayKey && r.displayGz) await ctx.storage.put(displayKey, r.displayGz);
     await h.progress("recording metadata", 85);
 
     {
@@ -64,6 +66,7 @@ export const ingest = (ctx: WorkerContext) => async (p: IngestPayload, h: JobHel
           sourceDims: r.sourceGrid.dims,
           thumbnailKey,
           previewKey,
+          displayKey,
           timings: r.timings,
           ...r.metadata,
         } as Prisma.InputJsonValue,

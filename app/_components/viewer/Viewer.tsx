@@ -42,20 +42,36 @@ export function Viewer({ caseId, volume, annotations }: { caseId: string; volume
       </div>
     );
   }
+  return <ViewerForVolume caseId={caseId} volume={volume} annotations={annotations} />;
+}
+
+function ViewerForVolume({ caseId, volume, annotations }: { caseId: string; volume: ViewerVolume; annotations: OverlayAnnotation[] }) {
+  const [forceFull, setForceFull] = useState(false);
   const base = `/api/cases/${encodeURIComponent(caseId)}`;
-  const hasPreview = Boolean((volume.metadata as { previewKey?: string } | undefined)?.previewKey);
+  const meta = (volume.metadata ?? {}) as { previewKey?: string; displayKey?: string | null };
   // a new volume (other case or re-import) gets a fresh niivue instance
   return (
     <ViewerCore
-      key={`${caseId}:${volume.sha256}`}
+      key={`${caseId}:${volume.sha256}:${forceFull}`}
       url={`${base}/volume.nii.gz`}
-      previewUrl={hasPreview ? `${base}/preview.nii.gz` : null}
+      previewUrl={meta.previewKey ? `${base}/preview.nii.gz` : null}
+      displayUrl={meta.displayKey && !forceFull ? `${base}/display.nii.gz` : null}
+      onLoadFull={() => setForceFull(true)}
       annotations={annotations}
     />
   );
 }
 
-function ViewerCore({ url, previewUrl, annotations }: { url: string; previewUrl: string | null; annotations: OverlayAnnotation[] }) {
+interface CoreProps {
+  url: string;
+  previewUrl: string | null;
+  /** half-resolution volume shown instead of the full one under software WebGL */
+  displayUrl: string | null;
+  onLoadFull: () => void;
+  annotations: OverlayAnnotation[];
+}
+
+function ViewerCore({ url, previewUrl, displayUrl, onLoadFull, annotations }: CoreProps) {
   const wrapRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
@@ -81,6 +97,8 @@ function ViewerCore({ url, previewUrl, annotations }: { url: string; previewUrl:
   const [full, setFull] = useState(false);
   /** software WebGL: the 2×2 layout leaves out the 3-D tile */
   const [software, setSoftware] = useState(false);
+  /** showing the half-resolution display volume (software WebGL) instead of the full one */
+  const [reduced, setReduced] = useState(false);
 
   // latest values for the native listeners and the loader
   const latest = useRef({ layout, win });
@@ -163,16 +181,20 @@ function ViewerCore({ url, previewUrl, annotations }: { url: string; previewUrl:
         if (gone) return;
         // without a GPU (SwiftShader, llvmpipe: common on hospital VDI desktops) the ray-cast
         // 3-D tile costs seconds per redraw; keep it on demand (3-D layout) and the planes fast
-        if (isSoftwareRenderer(nv._gl)) {
+        const soft = isSoftwareRenderer(nv._gl);
+        if (soft) {
           nv.opts.multiplanarShowRender = mod.SHOW_RENDER.NEVER;
           setSoftware(true);
         }
+        // and a 512×512×300 CT re-windows in seconds there: show half resolution unless asked
+        const mainUrl = soft && displayUrl ? displayUrl : url;
+        setReduced(mainUrl !== url);
 
         // a small block-mean preview (made at import) paints the first slices within a second or
         // two even for a 512×512×300 CT in software WebGL; the full volume replaces it when in
         const setDownload = (stage: string) => !gone && setPhase((p) => (p.kind === "ready" ? p : { kind: "loading", stage, percent: null }));
         const downloadFull = () =>
-          fetchWithProgress(url, abort.signal, ({ loaded, total }) =>
+          fetchWithProgress(mainUrl, abort.signal, ({ loaded, total }) =>
             setDownload(`Downloading full resolution · ${formatMB(loaded)}${total ? ` of ${formatMB(total)}` : ""}`),
           );
         // without a preview, start at once; with one, after its first paint (no contention)
@@ -209,7 +231,7 @@ function ViewerCore({ url, previewUrl, annotations }: { url: string; previewUrl:
         if (gone) return;
         if (!preview) setPhase({ kind: "loading", stage: "Decoding volume", percent: null });
         await nextFrame();
-        const ct = await loadCt(url, buffer, "ct.nii.gz");
+        const ct = await loadCt(mainUrl, buffer, "ct.nii.gz");
         if (gone) return;
         // keep the window the reader may have set on the preview
         const [lo, hi] = windowToRange(latest.current.win);
@@ -246,7 +268,7 @@ function ViewerCore({ url, previewUrl, annotations }: { url: string; previewUrl:
         if (!canvas.isConnected) gl?.getExtension("WEBGL_lose_context")?.loseContext();
       }, 0);
     };
-  }, [url, previewUrl, cursor, pullWindow]);
+  }, [url, previewUrl, displayUrl, cursor, pullWindow]);
 
   // ── push React state into niivue ───────────────────────────────────────────────────────
   useEffect(() => {
@@ -469,6 +491,14 @@ function ViewerCore({ url, previewUrl, annotations }: { url: string; previewUrl:
                   <div className={phase.percent === null ? styles.barIndeterminate : styles.barFill} style={phase.percent === null ? undefined : { width: `${phase.percent}%` }} />
                 </div>
               </div>
+            </div>
+          )}
+          {reduced && full && (
+            <div className={styles.reducedBadge} data-testid="viewer-reduced">
+              Half resolution (no GPU){" "}
+              <button type="button" onClick={onLoadFull}>
+                Load full resolution
+              </button>
             </div>
           )}
           {software && layout === "mpr" && (
