@@ -83,16 +83,16 @@ export function processUpload(
   const thumb = axialThumbnail(canonical);
   const thumbnailPng = encodePng({ width: thumb.width, height: thumb.height, data: thumb.data, channels: 1, depth: 8 });
   lap("thumbnail");
-  const preview = downsampleMean(canonical, previewFactors(canonical.dims));
-  const previewGz = gzipParts([encodeNiftiHeader(preview, { description: "UAIR preview" }), new Uint8Array(preview.data.buffer)], 6);
-  lap("preview");
+  // the display volume (≤ 256x256x160) first, the preview (≤ 128x128x96) from it: one pass over the CT
   const displayF = previewFactors(canonical.dims, [256, 256, 160]);
-  let displayGz: Uint8Array | null = null;
-  if (displayF.some((f) => f > 1)) {
-    const display = downsampleMean(canonical, displayF);
-    displayGz = gzipParts([encodeNiftiHeader(display, { description: "UAIR display (reduced)" }), new Uint8Array(display.data.buffer)], 1);
-  }
-  lap("display");
+  const display = displayF.some((f) => f > 1) ? downsampleMean(canonical, displayF) : null;
+  const base = display ?? canonical;
+  const preview = downsampleMean(base, previewFactors(base.dims));
+  const previewGz = gzipParts([encodeNiftiHeader(preview, { description: "UAIR preview" }), new Uint8Array(preview.data.buffer)], 6);
+  const displayGz = display
+    ? gzipParts([encodeNiftiHeader(display, { description: "UAIR display (reduced)" }), new Uint8Array(display.data.buffer)], 1)
+    : null;
+  lap("preview + display");
   const grid = (v: Volume) => ({ dims: v.dims, spacing: v.spacing, affine: v.affine });
   return {
     format: source.format,
