@@ -4,7 +4,7 @@ import fs from "node:fs";
 import type http from "node:http";
 import { TRPCError } from "@trpc/server";
 import { caseFor } from "./auth/access";
-import { parseCookies, resolveSession, SESSION_COOKIE } from "./auth/session";
+import { userFromCookie } from "./auth/session";
 import { isImagingError } from "../lib/imaging/types";
 import { ExportError, exportAnnotation } from "./exports";
 import type { Services } from "./trpc/trpc";
@@ -46,7 +46,7 @@ export function createFileRoutes(services: Services) {
     const exp = volume || mask || thumb ? null : EXPORT.exec(url);
     if (!volume && !mask && !thumb && !exp) return false;
     if (req.method !== "GET" && req.method !== "HEAD") return fail(res, 405, "Method not allowed"), true;
-    const user = await resolveSession(services.db, parseCookies(req.headers.cookie)[SESSION_COOKIE]);
+    const user = await userFromCookie(services.db, req.headers.cookie);
     if (!user) return fail(res, 401, "Please sign in"), true;
     try {
       if (exp) {

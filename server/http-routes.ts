@@ -1,7 +1,7 @@
 // Plain HTTP routes the custom server answers before Next: tRPC and the health check.
 import type http from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import { parseCookies, resolveSession, SESSION_COOKIE } from "./auth/session";
+import { userFromCookie } from "./auth/session";
 import { createFileRoutes } from "./files";
 import { createUploadRoute } from "./upload";
 import { checkHealth } from "./health";
@@ -14,7 +14,7 @@ export function createApiHandler(services: Services) {
     basePath: "/api/trpc/",
     createContext: async ({ req, res }): Promise<Context> => ({
       ...services,
-      user: await resolveSession(services.db, parseCookies(req.headers.cookie)[SESSION_COOKIE]),
+      user: await userFromCookie(services.db, req.headers.cookie),
       setCookie: (cookie) => res.appendHeader("Set-Cookie", cookie),
       ip: req.socket.remoteAddress ?? null,
       userAgent: req.headers["user-agent"] ?? null,

@@ -7,8 +7,8 @@ import type { Role } from "@prisma/client";
 import { TRPCError } from "@trpc/server";
 import { audit } from "./audit";
 import { caseFor } from "./auth/access";
-import { parseCookies, resolveSession, SESSION_COOKIE } from "./auth/session";
-import { TooLargeError, type Storage } from "./storage";
+import { userFromCookie } from "./auth/session";
+import { TooLargeError } from "./storage";
 import type { Services } from "./trpc/trpc";
 
 export const UPLOAD_ROLES: readonly Role[] = ["ADMIN", "ADJUDICATOR"];
@@ -23,11 +23,6 @@ function reply(res: http.ServerResponse, status: number, body: object) {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }
 
-async function uploadedBytes(storage: Storage, caseId: string): Promise<number> {
-  let total = 0;
-  for (const key of await storage.list(uploadPrefix(caseId))) total += await storage.size(key);
-  return total;
-}
 
 /** Marks an upload that broke a rule as FAILED and removes what was stored of it. */
 export async function failUpload(services: Services, caseId: string, projectId: string, actorId: string, institutionId: string, reason: string) {
@@ -45,7 +40,7 @@ export function createUploadRoute(services: Services) {
     // whatever happens below, an unread request body must not linger
     const drop = () => req.resume();
     if (req.method !== "PUT") return drop(), reply(res, 405, { error: "Use PUT to upload a file" }), true;
-    const user = await resolveSession(services.db, parseCookies(req.headers.cookie)[SESSION_COOKIE]);
+    const user = await userFromCookie(services.db, req.headers.cookie);
     if (!user) return drop(), reply(res, 401, { error: "Please sign in" }), true;
     let kase;
     let institutionId;
@@ -64,7 +59,7 @@ export function createUploadRoute(services: Services) {
     if (kase.status !== "PENDING") {
       return drop(), reply(res, 409, { error: `This case is ${kase.status.toLowerCase()}; files can only be added before its import starts` }), true;
     }
-    const remaining = limit - (await uploadedBytes(services.storage, kase.id));
+    const remaining = limit - (await services.storage.usage(uploadPrefix(kase.id)));
     const declared = Number(req.headers["content-length"] ?? NaN);
     const tooLarge = `The upload is larger than the ${services.env.UAIR_MAX_UPLOAD_MB} MB limit (UAIR_MAX_UPLOAD_MB); nothing was kept.`;
     if (Number.isFinite(declared) && declared > remaining) {

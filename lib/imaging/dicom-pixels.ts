@@ -8,6 +8,9 @@ import { ImagingError } from "./types";
 export const dicomParser: typeof dicomParserNs =
   (dicomParserNs as unknown as { default?: typeof dicomParserNs }).default ?? dicomParserNs;
 
+/** A DICOM Part-10 file: 128-byte preamble, then "DICM". */
+export const isDicomPart10 = (b: Uint8Array) => b.length > 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d;
+
 export const TS = {
   implicitLE: "1.2.840.10008.1.2",
   explicitLE: "1.2.840.10008.1.2.1",

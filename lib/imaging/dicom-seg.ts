@@ -41,7 +41,7 @@
 import { inflateSync } from "fflate";
 import type { DataSet } from "dicom-parser";
 import { applyAffine, invertAffine, multiply4 } from "./affine";
-import { dicomParser, inflateDeflatedDataset } from "./dicom-pixels";
+import { dicomParser, inflateDeflatedDataset, isDicomPart10 } from "./dicom-pixels";
 import { dcmjs, readPart10, writePart10, type NaturalDataset } from "./dicom-seg-dcmjs";
 import { labelMapToSourceGrid } from "./label-export";
 import { transferLabelToGrid } from "./labels";
@@ -584,8 +584,7 @@ const dot = (a: readonly number[], b: readonly number[]) => a[0] * b[0] + a[1] *
  */
 export function decodeDicomSeg(bytes: Uint8Array, target: Grid, opts: DecodeDicomSegOptions = {}): DecodedDicomSeg {
   const warnings: string[] = [];
-  const isPart10 = bytes.length > 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
-  if (!isPart10) throw new ImagingError("NOT_DICOM", "The file is not a DICOM Part-10 file (no DICM prefix after the 128-byte preamble); upload the DICOM SEG file itself.");
+  if (!isDicomPart10(bytes)) throw new ImagingError("NOT_DICOM", "The file is not a DICOM Part-10 file (no DICM prefix after the 128-byte preamble); upload the DICOM SEG file itself.");
   // dicom-parser checks the element structure (dcmjs silently returns partial or padded values for
   // a truncated file) and gives the pixel bytes; dcmjs gives the naturalized attributes
   let dp: DataSet;

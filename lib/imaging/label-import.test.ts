@@ -7,7 +7,7 @@ import { binarise, transferLabelToGrid } from "./labels";
 import { readNifti } from "./nifti-read";
 import { writeNifti } from "./nifti-write";
 import { decodeFrame, fixtureBytes, patientBDicom } from "./test-support/fixtures";
-import { isImagingError } from "./types";
+import { expectCode } from "./test-support/expect-code";
 
 let series: DicomSeriesResult;
 let canonical: ReturnType<typeof toCanonicalCT>;
@@ -18,15 +18,6 @@ beforeAll(() => {
   canonical = toCanonicalCT(series.volume);
 });
 
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (e) {
-    if (isImagingError(e)) return e.code;
-    throw e;
-  }
-  return "no error";
-};
 
 describe("importLabel", () => {
   it("brings a TotalSegmentator NIfTI (LAS) onto the canonical grid when told which value is the liver", () => {
@@ -36,7 +27,7 @@ describe("importLabel", () => {
   });
 
   it("refuses label values it cannot interpret, naming them", () => {
-    expect(codeOf(() => importLabel(labelBytes(), canonical))).toBe("UNSUPPORTED_DATATYPE");
+    expectCode(() => importLabel(labelBytes(), canonical), "UNSUPPORTED_DATATYPE");
   });
 
   it("reads a DICOM SEG of the series onto the same voxels as the NIfTI", () => {
@@ -52,6 +43,6 @@ describe("importLabel", () => {
   it("refuses a label map that lies elsewhere in space", () => {
     const label = binarise(readNifti(labelBytes()), 5, 1);
     const far = writeNifti({ ...label, affine: label.affine.map((v, i) => (i === 3 ? v + 5000 : v)) });
-    expect(codeOf(() => importLabel(far, canonical))).toBe("GRID_MISMATCH");
+    expectCode(() => importLabel(far, canonical), "GRID_MISMATCH");
   });
 });

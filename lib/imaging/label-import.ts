@@ -2,6 +2,7 @@
 // grid for QA. Values must mean what ours mean (0 background, 1 liver, 2 tumour) unless the caller
 // names the value that is the liver (TotalSegmentator's 5, say); a label that does not overlap the
 // case's CT at all is refused rather than imported as an empty mask.
+import { isDicomPart10 } from "./dicom-pixels";
 import { decodeDicomSeg } from "./dicom-seg";
 import { assertLabelValues, MASK_LABEL_VALUES } from "./label-export";
 import { binarise, labelCounts, transferLabelToGrid } from "./labels";
@@ -18,7 +19,6 @@ export interface ImportedLabel {
   warnings: string[];
 }
 
-const isPart10 = (b: Uint8Array) => b.length > 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d;
 
 function countsOf(mask: Volume<Uint8Array>): Record<number, number> {
   return Object.fromEntries([...labelCounts(mask.data)].filter(([v]) => v !== 0));
@@ -26,7 +26,7 @@ function countsOf(mask: Volume<Uint8Array>): Record<number, number> {
 
 export function importLabel(bytes: Uint8Array, target: Grid & { spacing?: Volume["spacing"] }, opts: { sourceValue?: number } = {}): ImportedLabel {
   const warnings: string[] = [];
-  if (isPart10(bytes)) {
+  if (isDicomPart10(bytes)) {
     const seg = decodeDicomSeg(bytes, target);
     const counts = countsOf(seg.volume);
     if (Object.keys(counts).length === 0) {

@@ -1,5 +1,6 @@
 // What an upload holds: one NIfTI volume or the files of a DICOM series. Decides by content
 // (magic bytes), not by file name, and returns the source volume with the facts to record.
+import { isDicomPart10 } from "./dicom-pixels";
 import { loadDicomSeries, type DicomFile, type LoadDicomOptions } from "./dicom-series";
 import { isGzip } from "./gzip";
 import { readNifti } from "./nifti-read";
@@ -15,7 +16,6 @@ export interface DecodedUpload {
   metadata: Record<string, unknown>;
 }
 
-const isDicom = (b: Uint8Array) => b.length > 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d;
 
 /** NIfTI-1/2 signature of a plain (already inflated) header: sizeof_hdr 348 or 540, either endianness. */
 function isNiftiHeader(b: Uint8Array): boolean {
@@ -29,7 +29,7 @@ export function detectFormat(files: DicomFile[]): SourceFormat {
   if (files.length === 0) throw new ImagingError("NOT_DICOM", "The upload is empty. Upload a .nii/.nii.gz volume or the files of a DICOM series.");
   if (files.length === 1) {
     const b = files[0].bytes;
-    if (isDicom(b)) return "dicom";
+    if (isDicomPart10(b)) return "dicom";
     if (isGzip(b) || isNiftiHeader(b)) return "nifti";
     // neither: let the NIfTI reader explain what is wrong with the file
     return /\.nii(\.gz)?$/i.test(files[0].name) || !/\.dcm$/i.test(files[0].name) ? "nifti" : "dicom";

@@ -55,6 +55,12 @@ export async function resolveSession(db: Db, token: string | undefined | null): 
   };
 }
 
+/** The session token of a request's Cookie header, if any. */
+export const sessionToken = (cookieHeader: string | null | undefined) => parseCookies(cookieHeader)[SESSION_COOKIE];
+
+/** The signed-in user behind an HTTP request's cookie, or null. */
+export const userFromCookie = (db: Db, cookieHeader: string | null | undefined) => resolveSession(db, sessionToken(cookieHeader));
+
 export function parseCookies(header: string | null | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of (header ?? "").split(";")) {

@@ -4,7 +4,7 @@ import type http from "node:http";
 import { TRPCError } from "@trpc/server";
 import { Server, type Socket } from "socket.io";
 import { caseFor, projectFor } from "../auth/access";
-import { parseCookies, resolveSession, SESSION_COOKIE, type SessionUser } from "../auth/session";
+import { resolveSession, sessionToken, type SessionUser } from "../auth/session";
 import type { Db } from "../db/client";
 import type { RealtimeEvent } from "./bus";
 
@@ -25,7 +25,7 @@ export function attachSocketServer(httpServer: http.Server, db: Db): SocketServe
   const io = new Server(httpServer, { path: "/socket.io", serveClient: false });
 
   io.use(async (socket, next) => {
-    const token = parseCookies(socket.handshake.headers.cookie)[SESSION_COOKIE];
+    const token = sessionToken(socket.handshake.headers.cookie);
     const user = await resolveSession(db, token).catch(() => null);
     if (!user) return next(new Error("unauthorized"));
     socket.data.user = user;

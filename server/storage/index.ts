@@ -13,6 +13,8 @@ export interface Storage {
   putStream(key: string, source: AsyncIterable<Uint8Array>, maxBytes: number): Promise<{ sha256: string; size: number }>;
   /** keys under a prefix ("uploads/<caseId>/") */
   list(prefix: string): Promise<string[]>;
+  /** total bytes under a prefix, in one listing (upload quotas) */
+  usage(prefix: string): Promise<number>;
   get(key: string): Promise<Uint8Array>;
   exists(key: string): Promise<boolean>;
   size(key: string): Promise<number>;
@@ -33,7 +35,7 @@ export const sha256Hex = (bytes: Uint8Array) => createHash("sha256").update(byte
 
 export function localStorage(root: string): Storage {
   const abs = (key: string) => (assertKey(key), path.join(root, key));
-  return {
+  const store: Storage = {
     async put(key, bytes) {
       const file = abs(key);
       await fsp.mkdir(path.dirname(file), { recursive: true });
@@ -80,6 +82,11 @@ export function localStorage(root: string): Storage {
       await walk(dir, prefix.endsWith("/") ? prefix : `${prefix}/`);
       return found.sort();
     },
+    async usage(prefix) {
+      let total = 0;
+      for (const key of await store.list(prefix)) total += (await fsp.stat(abs(key))).size;
+      return total;
+    },
     async get(key) {
       return new Uint8Array(await fsp.readFile(abs(key)));
     },
@@ -94,6 +101,7 @@ export function localStorage(root: string): Storage {
     },
     localPath: abs,
   };
+  return store;
 }
 
 /** Local files under <dataDir>/objects, or an S3-compatible bucket when UAIR_STORAGE=s3. */

@@ -35,6 +35,20 @@ export function s3Storage(cfg: S3Config): Storage {
     return res;
   }
 
+  /** ListObjectsV2 over every page: keys (without our prefix) and sizes */
+  async function listing(p: string): Promise<{ key: string; size: number }[]> {
+    const out: { key: string; size: number }[] = [];
+    let token: string | undefined;
+    do {
+      const q = new URLSearchParams({ "list-type": "2", prefix: prefix + p, ...(token ? { "continuation-token": token } : {}) });
+      const xml = await (await call("GET", `${base}?${q}`)).text();
+      const sizes = xmlValues(xml, "Size").map(Number);
+      xmlValues(xml, "Key").forEach((k, i) => out.push({ key: k.slice(prefix.length), size: sizes[i] ?? 0 }));
+      token = xml.includes("<IsTruncated>true</IsTruncated>") ? xmlValues(xml, "NextContinuationToken")[0] : undefined;
+    } while (token);
+    return out;
+  }
+
   const storage: Storage = {
     async put(key, bytes) {
       await call("PUT", url(key), bytes);
@@ -81,15 +95,10 @@ export function s3Storage(cfg: S3Config): Storage {
       }
     },
     async list(p) {
-      const keys: string[] = [];
-      let token: string | undefined;
-      do {
-        const q = new URLSearchParams({ "list-type": "2", prefix: prefix + p, ...(token ? { "continuation-token": token } : {}) });
-        const xml = await (await call("GET", `${base}?${q}`)).text();
-        keys.push(...xmlValues(xml, "Key").map((k) => k.slice(prefix.length)));
-        token = xml.includes("<IsTruncated>true</IsTruncated>") ? xmlValues(xml, "NextContinuationToken")[0] : undefined;
-      } while (token);
-      return keys.sort();
+      return (await listing(p)).map((o) => o.key).sort();
+    },
+    async usage(p) {
+      return (await listing(p)).reduce((a, o) => a + o.size, 0);
     },
     async get(key) {
       return new Uint8Array(await (await call("GET", url(key))).arrayBuffer());

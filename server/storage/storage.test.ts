@@ -46,6 +46,7 @@ describe.each(backends)("%s storage", (_, make) => {
     expect(r.size).toBe(total);
     await store.put("uploads/c1/small.dcm", new Uint8Array(5));
     expect(await store.list("uploads/c1/")).toEqual(["uploads/c1/big.dcm", "uploads/c1/small.dcm"]);
+    expect(await store.usage("uploads/c1/")).toBe(total + 5);
     const back = await store.get("uploads/c1/big.dcm");
     expect(back.length).toBe(total);
     expect(back[2 ** 20 * 3]).toBe((2 ** 20 * 3) % 251);

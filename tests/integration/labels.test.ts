@@ -10,6 +10,7 @@ import { startUair, type UairServer } from "../../server/app";
 import { fixture } from "../helpers/bad-inputs";
 import { freshDatabase } from "../helpers/db";
 import { httpClient } from "../helpers/http-client";
+import { until } from "../helpers/poll";
 import { makeWorld, PASSWORD, testEnv } from "../helpers/world";
 
 let app: UairServer;
@@ -23,14 +24,13 @@ const get = async (url: string) => {
   return { res, bytes: new Uint8Array(await res.arrayBuffer()) };
 };
 
-async function job(jobRunId: string) {
-  for (let i = 0; i < 300; i++) {
-    const j = await app.services.db.jobRun.findUniqueOrThrow({ where: { id: jobRunId } });
-    if (j.status === "SUCCEEDED" || j.status === "FAILED") return j;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("job did not finish");
-}
+const job = (jobRunId: string) =>
+  until(
+    () => app.services.db.jobRun.findUniqueOrThrow({ where: { id: jobRunId } }),
+    (j) => j.status === "SUCCEEDED" || j.status === "FAILED",
+    "the job's end",
+    30_000,
+  );
 
 async function importFile(name: string, bytes: Uint8Array, sourceValue: number | null = null) {
   const up = await put(`/api/cases/${caseId}/label-files/${name}`, bytes);

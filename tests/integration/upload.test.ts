@@ -8,6 +8,7 @@ import { startUair, type UairServer } from "../../server/app";
 import { badInputs, fixture } from "../helpers/bad-inputs";
 import { freshDatabase } from "../helpers/db";
 import { httpClient } from "../helpers/http-client";
+import { until } from "../helpers/poll";
 import { makeWorld, PASSWORD, testEnv } from "../helpers/world";
 
 let app: UairServer;
@@ -35,14 +36,12 @@ async function uploadCase(label: string, files: Record<string, Uint8Array>) {
   return caseId;
 }
 
-async function settled(caseId: string) {
-  for (let i = 0; i < 600; i++) {
-    const c = await app.services.db.case.findUniqueOrThrow({ where: { id: caseId } });
-    if (c.status === "READY" || c.status === "FAILED") return c;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("case did not settle in 60 s");
-}
+const settled = (caseId: string) =>
+  until(
+    () => app.services.db.case.findUniqueOrThrow({ where: { id: caseId } }),
+    (c) => c.status === "READY" || c.status === "FAILED",
+    "the case's import",
+  );
 
 describe("upload and ingest", () => {
   it("a NIfTI volume becomes a READY case with its metadata", async () => {

@@ -7,6 +7,7 @@ import { startUair, type UairServer } from "../../server/app";
 import type { RealtimeEvent } from "../../server/realtime/bus";
 import { freshDatabase } from "../helpers/db";
 import { connected, emitAck, httpClient } from "../helpers/http-client";
+import { until } from "../helpers/poll";
 import { makeWorld, PASSWORD, testEnv } from "../helpers/world";
 
 const fixture = (rel: string) => new Uint8Array(fs.readFileSync(path.resolve("data/ct", rel)));
@@ -18,7 +19,7 @@ beforeAll(async () => {
   const url = await freshDatabase();
   app = await startUair({ env: testEnv({ DATABASE_URL: url, PORT: "0", UAIR_WORKERS: "1" }), log: () => undefined });
   world = await makeWorld(app.services.db);
-  for (let i = 0; i < 300 && (await fetch(`${app.url}/api/health`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+  await until(() => fetch(`${app.url}/api/health`).then((r) => r.status), (s) => s === 200, "a healthy worker", 30_000);
 }, 60_000);
 afterAll(() => app?.close());
 
