@@ -17,7 +17,7 @@ function stage(name, cmd, args, count) {
 }
 
 const readJson = (f) => (fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, "utf8")) : null);
-const only = process.argv[2]; // optional: "unit" or "e2e"
+const only = process.argv[2]; // optional: "typecheck", "unit", "python" or "e2e"
 
 if (!only || only === "typecheck")
   stage("typecheck", bin("tsc"), ["--noEmit", "-p", "."], (code) => ({ passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1 }));
@@ -28,6 +28,21 @@ if (!only || only === "unit") {
     const j = readJson("test-results/vitest.json");
     if (!j) return { passed: 0, failed: 1 };
     return { passed: j.numPassedTests, failed: j.numFailedTests + (code !== 0 && j.numFailedTests === 0 ? 1 : 0), skipped: j.numPendingTests };
+  });
+}
+
+// the training pipeline (models/training): Debian's python3-torch & co., see its README
+if (!only || only === "python") {
+  fs.rmSync("test-results/pytest.xml", { force: true });
+  stage("python (models)", "/usr/bin/python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider", "--junit-xml=test-results/pytest.xml", "models/training/tests"], (code) => {
+    const xml = fs.existsSync("test-results/pytest.xml") ? fs.readFileSync("test-results/pytest.xml", "utf8") : "";
+    const attr = (name) => Number(new RegExp(`<testsuite [^>]*\\b${name}="(\\d+)"`).exec(xml)?.[1] ?? 0);
+    if (!xml) {
+      console.error("python tests did not run: apt-get install -y python3-torch python3-onnx python3-numpy python3-scipy python3-nibabel python3-pydicom python3-pil python3-pytest");
+      return { passed: 0, failed: 1 };
+    }
+    const failed = attr("failures") + attr("errors");
+    return { passed: attr("tests") - failed - attr("skipped"), failed: failed + (code !== 0 && failed === 0 ? 1 : 0), skipped: attr("skipped") };
   });
 }
 

@@ -5,6 +5,8 @@ Each row is one lesion, in a 96 x 96 model-pixel window around it (nearest x2):
   column 3: lesion with the tight reference (green) and the generous reference (orange) outlines,
   column 4: the silver liver label (blue) with both references filled (tight green over orange).
 Rows go small, small, medium, medium, large, large (hypo/hyper and capsule at random).
+Shown in the radiological convention (anterior up, the patient's right on the image left): the
+model grid itself has anterior down and right on the right (preprocess.py step 2).
 
   /usr/bin/python3 -m models.training.figures --data fixtures:data/ct --out models/smoke/figures
 """
@@ -36,6 +38,10 @@ def _outline(img, mask, color):
     return img
 
 
+def _radiological(panel):
+    return panel[::-1, ::-1]
+
+
 def lesion_rows(pc, spec: PreprocessSpec, seed: int = 7, classes=("small", "small", "medium", "medium", "large", "large"),
                 half: int = 48):
     half = min(half, spec.size // 2)
@@ -59,7 +65,7 @@ def lesion_rows(pc, spec: PreprocessSpec, seed: int = 7, classes=("small", "smal
         c4[r.labels[0][win] > 0] = np.array(BLUE) * 0.6 + c4[r.labels[0][win] > 0] * 0.4
         c4[g] = ORANGE
         c4[t] = GREEN
-        rows.append(np.concatenate([before, after, c3, c4], 1))
+        rows.append(np.concatenate([_radiological(p) for p in (before, after, c3, c4)], 1))
     return rows
 
 
