@@ -16,5 +16,5 @@ export type { ModelClick, PreparedVolume } from "./preprocess";
 export { argmaxLabels, codesFor, seededNormals, softmaxProbabilities } from "./sampling";
 export { readNpy } from "./npy";
 export type { NpyArray } from "./npy";
-export { segmentVolume } from "./segment";
-export type { EncoderOutput, ModelRunner, SegmentOptions, SegmentResult } from "./segment";
+export { decodeSlices, emptyEncoding, encodeSlices, segmentVolume } from "./segment";
+export type { EncodedVolume, EncoderOutput, ModelRunner, SegmentOptions, SegmentResult, Timings } from "./segment";
