@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
@@ -27,5 +28,17 @@ describe("migrations", () => {
     } finally {
       await c.end();
     }
+  }, 90_000);
+
+  it("leave no drift between the migrations and prisma/schema.prisma", async () => {
+    // replays the migrations on a shadow database (created through the adapter) and compares
+    const url = await freshDatabase({ empty: true });
+    const r = spawnSync(process.execPath, ["scripts/prisma.mjs", "migrate", "diff", "--from-migrations", "prisma/migrations", "--to-schema-datamodel", "prisma/schema.prisma", "--script", "--exit-code"], {
+      env: { ...process.env, DATABASE_URL: url },
+      encoding: "utf8",
+    });
+    // exit code 0: no difference; 2: a difference, printed as the SQL a new migration would need
+    expect(r.stdout.replace(/^--.*$/gm, "").trim(), r.stderr).toBe("");
+    expect(r.status, r.stderr).toBe(0);
   }, 90_000);
 });

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "WorkerHeartbeat" ADD COLUMN     "model" TEXT,
+ADD COLUMN     "modelError" TEXT;
