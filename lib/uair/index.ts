@@ -1,0 +1,27 @@
+// Public API of lib/uair: the preference engine (sampling, candidates, update, profiles).
+export { UairError, isUairError } from "./errors";
+export type { UairErrorCode } from "./errors";
+export { createRng } from "./rng";
+export type { Rng } from "./rng";
+export { mixtureFromJSON, mixtureToJSON, sampleMixture, standardMixture, validateMixture } from "./mixture";
+export type { Mixture, MixtureJSON, MixtureSamples } from "./mixture";
+export {
+  STRUCTURES, checkDims, connectedComponents3d, downsampleMask, majorityLabels, softDice, structureMask, structureVoxels,
+} from "./masks";
+export type { Components, Dims3, SoftMask, Structure } from "./masks";
+export { kMedoids } from "./kmedoids";
+export type { Clustering } from "./kmedoids";
+export { differenceFrom, summariseMask } from "./summary";
+export type { DifferenceSummary, MaskSummary, SummaryOptions } from "./summary";
+export { selectCandidates } from "./candidates";
+export type { Candidate, CandidateOptions, CandidateSet, CandidateSummary, PrunedCandidate } from "./candidates";
+export { pickToVotes, updateFromVotes } from "./update";
+export type { UpdateOptions, UpdateResult, Votes } from "./update";
+export { derivedPointPrompt } from "./prompt";
+export type { PointPrompt } from "./prompt";
+export {
+  addObservation, describeProfile, emptyProfile, profileCovariance, profileFromJSON, profilePrior, profileToJSON, validateProfile,
+} from "./profile";
+export type { ProfileJSON, ProfilePriorOptions, ProfileStats, RunningScalar } from "./profile";
+export { buildRound, planRound } from "./round";
+export type { BuildRoundInput, PlanRoundInput, Round, RoundCandidate } from "./round";

@@ -1,0 +1,168 @@
+// Label-map helpers. Label maps are Uint8Array [w, h, d], x fastest (index = x + w * (y + h * z));
+// 0 background, 1 liver, 2 tumour. Tumour lies inside the liver, so "liver" means label >= 1.
+import { UairError } from "./errors";
+
+export type Dims3 = readonly [number, number, number];
+export type Structure = "liver" | "tumour";
+
+export const STRUCTURES: readonly Structure[] = ["liver", "tumour"];
+
+/** Throws DIMS_MISMATCH unless dims are positive integers whose product is `length`. */
+export function checkDims(dims: Dims3, length: number, what = "mask"): number {
+  if (!Array.isArray(dims) || dims.length !== 3 || !dims.every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new UairError("DIMS_MISMATCH", `${what}: dims must be three positive integers [w, h, d], got ${JSON.stringify(dims)}.`);
+  }
+  const n = dims[0] * dims[1] * dims[2];
+  if (n !== length) {
+    throw new UairError("DIMS_MISMATCH", `${what} has ${length} voxels but dims ${dims.join("x")} need ${n}.`);
+  }
+  return n;
+}
+
+export function checkStructure(structure: string): asserts structure is Structure {
+  if (structure !== "liver" && structure !== "tumour") {
+    throw new UairError("BAD_INPUT", `structure must be "liver" or "tumour", got ${JSON.stringify(structure)}.`);
+  }
+}
+
+/** 0/1 mask of one structure: liver = label >= 1 (tumour included), tumour = label 2. */
+export function structureMask(labels: ArrayLike<number>, structure: Structure): Uint8Array {
+  checkStructure(structure);
+  const out = new Uint8Array(labels.length);
+  if (structure === "liver") for (let i = 0; i < labels.length; i++) out[i] = labels[i] >= 1 ? 1 : 0;
+  else for (let i = 0; i < labels.length; i++) out[i] = labels[i] === 2 ? 1 : 0;
+  return out;
+}
+
+/**
+ * The recommended mask: organ where more than half the samples say label >= 1, tumour where more
+ * than half say 2. Tumour votes are also organ votes, so a tumour majority is always inside the organ.
+ */
+export function majorityLabels(samples: readonly Uint8Array[]): Uint8Array {
+  if (samples.length === 0) throw new UairError("EMPTY_SAMPLES", "no samples to take a majority of; decode at least one code first.");
+  const len = samples[0].length;
+  for (let s = 1; s < samples.length; s++) {
+    if (samples[s].length !== len) {
+      throw new UairError("DIMS_MISMATCH", `sample ${s} has ${samples[s].length} voxels, sample 0 has ${len}; all samples must share one grid.`);
+    }
+  }
+  if (samples.length > 65535) throw new UairError("BAD_INPUT", `majority of ${samples.length} samples: at most 65535 are supported.`);
+  const organ = new Uint16Array(len);
+  const tumour = new Uint16Array(len);
+  for (const s of samples) {
+    for (let i = 0; i < len; i++) {
+      const v = s[i];
+      if (v >= 1) organ[i]++;
+      if (v === 2) tumour[i]++;
+    }
+  }
+  const n = samples.length;
+  const out = new Uint8Array(len);
+  for (let i = 0; i < len; i++) out[i] = 2 * tumour[i] > n ? 2 : 2 * organ[i] > n ? 1 : 0;
+  return out;
+}
+
+export interface SoftMask {
+  data: Float32Array;
+  dims: [number, number, number];
+}
+
+/**
+ * Block means of a binary mask (non-zero = inside): a cheap soft mask for clustering distances.
+ * Edge blocks that are cut short average over the voxels they actually hold.
+ */
+export function downsampleMask(mask: ArrayLike<number>, dims: Dims3, factor: Dims3): SoftMask {
+  checkDims(dims, mask.length);
+  if (!Array.isArray(factor) || factor.length !== 3 || !factor.every((f) => Number.isInteger(f) && f >= 1)) {
+    throw new UairError("BAD_INPUT", `downsample factor must be three positive integers, got ${JSON.stringify(factor)}.`);
+  }
+  const [w, h, d] = dims;
+  const [fx, fy, fz] = factor;
+  const ow = Math.ceil(w / fx);
+  const oh = Math.ceil(h / fy);
+  const od = Math.ceil(d / fz);
+  const sum = new Float32Array(ow * oh * od);
+  const count = new Float32Array(ow * oh * od);
+  for (let z = 0; z < d; z++) {
+    const oz = Math.floor(z / fz);
+    for (let y = 0; y < h; y++) {
+      const rowOut = ow * (Math.floor(y / fy) + oh * oz);
+      const rowIn = w * (y + h * z);
+      for (let x = 0; x < w; x++) {
+        const o = rowOut + Math.floor(x / fx);
+        count[o]++;
+        if (mask[rowIn + x] !== 0) sum[o]++;
+      }
+    }
+  }
+  for (let i = 0; i < sum.length; i++) sum[i] /= count[i];
+  return { data: sum, dims: [ow, oh, od] };
+}
+
+/** 2·Σab / (Σa + Σb) on soft masks; two empty masks agree perfectly (1). */
+export function softDice(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new UairError("DIMS_MISMATCH", `softDice: masks of ${a.length} and ${b.length} values.`);
+  let inter = 0;
+  let sa = 0;
+  let sb = 0;
+  for (let i = 0; i < a.length; i++) {
+    inter += a[i] * b[i];
+    sa += a[i];
+    sb += b[i];
+  }
+  return sa + sb === 0 ? 1 : (2 * inter) / (sa + sb);
+}
+
+export interface Components {
+  /** 0 outside the mask, else the component number 1..sizes.length (numbered in scan order) */
+  labels: Int32Array;
+  /** sizes[c - 1] = voxel count of component c */
+  sizes: number[];
+}
+
+/** 6-connected components of a binary mask (non-zero = inside), by an explicit queue (no recursion). */
+export function connectedComponents3d(mask: ArrayLike<number>, dims: Dims3): Components {
+  const n = checkDims(dims, mask.length);
+  const [w, h, d] = dims;
+  const plane = w * h;
+  const labels = new Int32Array(n);
+  const sizes: number[] = [];
+  const queue = new Int32Array(n);
+  let c = 0;
+  let tail = 0;
+  const visit = (j: number) => {
+    if (mask[j] !== 0 && labels[j] === 0) {
+      labels[j] = c;
+      queue[tail++] = j;
+    }
+  };
+  for (let start = 0; start < n; start++) {
+    if (mask[start] === 0 || labels[start] !== 0) continue;
+    c = sizes.length + 1;
+    let head = 0;
+    tail = 0;
+    visit(start);
+    while (head < tail) {
+      const i = queue[head++];
+      const x = i % w;
+      const y = Math.floor(i / w) % h;
+      const z = Math.floor(i / plane);
+      if (x > 0) visit(i - 1);
+      if (x < w - 1) visit(i + 1);
+      if (y > 0) visit(i - w);
+      if (y < h - 1) visit(i + w);
+      if (z > 0) visit(i - plane);
+      if (z < d - 1) visit(i + plane);
+    }
+    sizes.push(tail);
+  }
+  return { labels, sizes };
+}
+
+/** Voxel count of a structure in a label map. */
+export function structureVoxels(labels: ArrayLike<number>, structure: Structure): number {
+  let n = 0;
+  if (structure === "liver") for (let i = 0; i < labels.length; i++) n += labels[i] >= 1 ? 1 : 0;
+  else for (let i = 0; i < labels.length; i++) n += labels[i] === 2 ? 1 : 0;
+  return n;
+}
