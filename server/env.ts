@@ -25,6 +25,14 @@ export const envSchema = z.object({
   UAIR_DEV: bool.default(false),
   UAIR_MAX_UPLOAD_MB: z.coerce.number().int().positive().max(65536).default(2048),
   UAIR_DEVICE: z.enum(["cpu", "cuda"]).default("cpu"),
+  /** the exported segmentation model the workers load (manifest.json + ONNX pair) */
+  UAIR_MODEL_DIR: z.string().min(1).default("models/uair-liver-v1"),
+  /** onnxruntime intra-op threads per worker (0: onnxruntime's default, every core) */
+  UAIR_MODEL_THREADS: z.coerce.number().int().min(0).max(64).default(0),
+  /** codes decoded per review round (method: 24-48; fewer on slow CPUs) */
+  UAIR_CANDIDATE_SAMPLES: z.coerce.number().int().min(4).max(96).default(24),
+  /** encoder features a worker keeps for cases under review */
+  UAIR_FEATURE_CACHE_MB: z.coerce.number().int().min(0).max(65536).default(768),
   UAIR_STORAGE: z.enum(["local", "s3"]).default("local"),
   UAIR_S3_ENDPOINT: z.url().optional(),
   UAIR_S3_BUCKET: z.string().min(1).optional(),

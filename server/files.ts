@@ -13,6 +13,7 @@ const VOLUME = /^\/api\/cases\/([^/?]+)\/(volume|preview|display)\.nii\.gz(?:\?.
 const MASK = /^\/api\/masks\/([^/?]+)\.nii\.gz(?:\?.*)?$/;
 const EXPORT = /^\/api\/annotations\/versions\/([^/?]+)\/export\.(nii\.gz|seg\.dcm)(?:\?.*)?$/;
 const THUMB = /^\/api\/cases\/([^/?]+)\/thumbnail\.png(?:\?.*)?$/;
+const ROUND = /^\/api\/rounds\/([^/?]+)\/((?:preview\/)?(?:recommended|candidate-\d{1,2}))\.nii\.gz(?:\?.*)?$/;
 
 function fail(res: http.ServerResponse, status: number, message: string) {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: message }));
@@ -44,7 +45,8 @@ export function createFileRoutes(services: Services) {
     const mask = volume ? null : MASK.exec(url);
     const thumb = volume || mask ? null : THUMB.exec(url);
     const exp = volume || mask || thumb ? null : EXPORT.exec(url);
-    if (!volume && !mask && !thumb && !exp) return false;
+    const round = volume || mask || thumb || exp ? null : ROUND.exec(url);
+    if (!volume && !mask && !thumb && !exp && !round) return false;
     if (req.method !== "GET" && req.method !== "HEAD") return fail(res, 405, "Method not allowed"), true;
     const user = await userFromCookie(services.db, req.headers.cookie);
     if (!user) return fail(res, 401, "Please sign in"), true;
@@ -66,6 +68,14 @@ export function createFileRoutes(services: Services) {
           if (e instanceof ExportError || isImagingError(e)) return fail(res, 409, (e as Error).message), true;
           throw e;
         }
+      } else if (round) {
+        // a round's masks are written once by its job (preview, then final) and never change
+        const r = await services.db.reviewRound.findUnique({ where: { id: decodeURIComponent(round[1]) } });
+        if (!r) return fail(res, 404, "Review round not found"), true;
+        await caseFor(services.db, user, r.caseId);
+        const key = `rounds/${r.id}/${round[2]}.nii.gz`;
+        if (!(await services.storage.exists(key))) return fail(res, 404, "This mask is not ready yet"), true;
+        await send(req, res, services, key, `${r.id}-${round[2].replace("/", "-")}`, `round-${r.index + 1}-${round[2].replace("/", "-")}.nii.gz`);
       } else if (thumb) {
         const { kase } = await caseFor(services.db, user, decodeURIComponent(thumb[1]));
         const v = await services.db.volume.findUnique({ where: { caseId: kase.id } });

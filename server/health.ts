@@ -8,6 +8,8 @@ export interface Health {
   database: { ok: boolean; error?: string };
   queue: { ok: boolean; pending?: number; error?: string };
   workers: { ok: boolean; alive: number; error?: string };
+  /** the segmentation model as the live workers loaded it (not part of `ok`: ingest works without it) */
+  model: { ok: boolean; loaded: string[]; errors: string[] };
 }
 
 export async function checkHealth(db: Db): Promise<Health> {
@@ -23,5 +25,11 @@ export async function checkHealth(db: Db): Promise<Health> {
     .count({ where: { lastSeenAt: { gt: new Date(Date.now() - WORKER_STALE_MS) } } })
     .then((alive) => ({ ok: alive > 0, alive, ...(alive ? {} : { error: "no worker heartbeat in 15 s" }) }))
     .catch((e: Error) => ({ ok: false, alive: 0, error: e.message }));
-  return { ok: database.ok && queue.ok && workers.ok, database, queue, workers };
+  const beats = await db.workerHeartbeat
+    .findMany({ where: { lastSeenAt: { gt: new Date(Date.now() - WORKER_STALE_MS) } }, select: { model: true, modelError: true } })
+    .catch(() => []);
+  const loaded = [...new Set(beats.flatMap((b) => (b.model ? [b.model] : [])))];
+  const errors = [...new Set(beats.flatMap((b) => (b.modelError ? [b.modelError] : [])))];
+  const model = { ok: loaded.length > 0 && errors.length === 0, loaded, errors };
+  return { ok: database.ok && queue.ok && workers.ok, database, queue, workers, model };
 }

@@ -12,7 +12,17 @@ export function spawnWorkers(count: number, databaseUrl: string, env: Env) {
   let stopping = false;
   const start = (i: number) => {
     const child = spawn(process.execPath, ["--import", "tsx", entry], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, UAIR_DATA_DIR: env.dataDir, UAIR_WORKER_NAME: `local-${i}` },
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        UAIR_DATA_DIR: env.dataDir,
+        UAIR_WORKER_NAME: `local-${i}`,
+        UAIR_MODEL_DIR: path.resolve(env.UAIR_MODEL_DIR),
+        UAIR_DEVICE: env.UAIR_DEVICE,
+        UAIR_MODEL_THREADS: String(env.UAIR_MODEL_THREADS),
+        UAIR_CANDIDATE_SAMPLES: String(env.UAIR_CANDIDATE_SAMPLES),
+        UAIR_FEATURE_CACHE_MB: String(env.UAIR_FEATURE_CACHE_MB),
+      },
       stdio: "inherit",
     });
     children[i] = child;

@@ -4,6 +4,7 @@
 import os from "node:os";
 import { run } from "graphile-worker";
 import { createDb, createPool, createPublisher, loadEnv, storageFromEnv } from "../server/worker-api";
+import { describeModel, workerModel } from "./model/registry";
 import { taskList } from "./tasks";
 import type { WorkerContext } from "./job";
 
@@ -18,10 +19,18 @@ const pool = createPool(env.DATABASE_URL, 2, "worker-notify");
 const queuePool = createPool(env.DATABASE_URL, env.UAIR_WORKER_CONCURRENCY + 2, "worker-queue");
 const ctx: WorkerContext = { env, db, realtime: createPublisher(pool), storage: await storageFromEnv(env), workerId };
 
+// the model loads in under a second; jobs that need it await the same promise
+const modelStatus = await workerModel(env).then(
+  (m) => ({ model: describeModel(m), modelError: null }),
+  (e: Error) => ({ model: null, modelError: e.message }),
+);
+if (modelStatus.modelError) console.error(`[worker] segmentation model unavailable: ${modelStatus.modelError}`);
+else console.log(`[worker] model ${modelStatus.model} from ${env.UAIR_MODEL_DIR}`);
+
 const beat = () =>
   db.workerHeartbeat.upsert({
     where: { id: workerId },
-    create: { id: workerId, hostname: os.hostname(), pid: process.pid },
+    create: { id: workerId, hostname: os.hostname(), pid: process.pid, ...modelStatus },
     update: { lastSeenAt: new Date() },
   });
 await beat();

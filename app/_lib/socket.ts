@@ -16,7 +16,7 @@ type Listener<T extends RealtimeEvent["type"]> = (e: Extract<RealtimeEvent, { ty
 export function useRoomEvents(
   room: "case" | "project",
   id: string | undefined,
-  handlers: { job?: Listener<"job">; case?: Listener<"case"> },
+  handlers: { job?: Listener<"job">; case?: Listener<"case">; round?: Listener<"round"> },
 ) {
   const ref = useRef(handlers);
   ref.current = handlers;
@@ -26,15 +26,18 @@ export function useRoomEvents(
     const join = () => s.emit(`${room}:join`, id, () => undefined);
     const onJob = (e: Extract<RealtimeEvent, { type: "job" }>) => ref.current.job?.(e);
     const onCase = (e: Extract<RealtimeEvent, { type: "case" }>) => ref.current.case?.(e);
+    const onRound = (e: Extract<RealtimeEvent, { type: "round" }>) => ref.current.round?.(e);
     s.on("connect", join);
     s.on("job", onJob);
     s.on("case", onCase);
+    s.on("round", onRound);
     if (s.connected) join();
     return () => {
       s.emit(`${room}:leave`, id);
       s.off("connect", join);
       s.off("job", onJob);
       s.off("case", onCase);
+      s.off("round", onRound);
     };
   }, [room, id]);
 }

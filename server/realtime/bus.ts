@@ -10,6 +10,16 @@ export type RealtimeEvent =
       job: { id: string; kind: string; status: string; stage: string; percent: number; error: string | null };
     }
   | { type: "case"; caseId: string; projectId: string; status: string; failureReason: string | null }
+  | {
+      type: "round";
+      caseId: string;
+      projectId: string;
+      roundId: string;
+      index: number;
+      status: string;
+      /** "preview": candidates for the slices in view; "ready": the whole volume; "closed" by a pick; "dropped": a stale job's result was discarded */
+      stage: "preview" | "ready" | "closed" | "accepted" | "dropped";
+    }
   | { type: "session-revoked"; sessionId: string };
 
 export interface Realtime {

@@ -71,7 +71,8 @@ export function attachSocketServer(httpServer: http.Server, db: Db): SocketServe
         io.in(roomOf.session(e.sessionId)).disconnectSockets(true);
         return;
       case "job":
-      case "case": {
+      case "case":
+      case "round": {
         const rooms = [e.caseId && roomOf.case(e.caseId), e.projectId && roomOf.project(e.projectId)].filter(
           (r): r is string => Boolean(r),
         );

@@ -3,6 +3,7 @@ import { authRouter } from "./routers/auth";
 import { caseRouter } from "./routers/case";
 import { institutionRouter } from "./routers/institution";
 import { projectRouter } from "./routers/project";
+import { reviewRouter } from "./routers/review";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -11,6 +12,7 @@ export const appRouter = router({
   project: projectRouter,
   case: caseRouter,
   annotation: annotationRouter,
+  review: reviewRouter,
 });
 
 export type AppRouter = typeof appRouter;

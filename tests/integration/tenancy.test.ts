@@ -28,7 +28,7 @@ describe("tenant isolation over tRPC", () => {
     expect(own.cases.map((c) => c.label)).toEqual(["A-001"]);
     await expect(caller.project.byId({ projectId: world.projectB.id })).rejects.toMatchObject({ code: "NOT_FOUND", message: "Project not found" });
     await expect(caller.case.byId({ caseId: world.caseB.id })).rejects.toMatchObject({ code: "NOT_FOUND", message: "Case not found" });
-    await expect(caller.case.rounds({ caseId: world.caseB.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(caller.review.rounds({ caseId: world.caseB.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(caller.institution.members({ institutionId: world.b.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
     // the same answer as for an id that does not exist: nothing leaks
     await expect(caller.case.byId({ caseId: "does-not-exist" })).rejects.toMatchObject({ code: "NOT_FOUND", message: "Case not found" });
@@ -36,7 +36,7 @@ describe("tenant isolation over tRPC", () => {
 
   it("B's reader sees B's votes; A's reader cannot", async () => {
     const b = await callerAs(services, world.readerB.id);
-    const rounds = await b.caller.case.rounds({ caseId: world.caseB.id });
+    const rounds = await b.caller.review.rounds({ caseId: world.caseB.id });
     expect(rounds[0]?.votes).toHaveLength(1);
   });
 

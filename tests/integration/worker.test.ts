@@ -35,6 +35,11 @@ async function upload(label: string, files: Record<string, Uint8Array>) {
 }
 
 describe("worker jobs", () => {
+  it("the worker loads the shipped segmentation model at start-up and health says which", async () => {
+    const health = await (await fetch(`${app.url}/api/health`)).json();
+    expect(health.model).toEqual({ ok: true, loaded: [expect.stringMatching(/^uair-liver-v1 \S+ \(cpu\)$/)], errors: [] });
+  });
+
   it("ingest a real NIfTI CT with progress reaching the case room over socket.io", async () => {
     const { client, socket } = httpClient(app.url);
     await client.auth.signIn.mutate({ email: "reader@a.test", password: PASSWORD });

@@ -25,16 +25,4 @@ export const caseRouter = router({
       jobs,
     };
   }),
-
-  /** Review rounds with their candidates and every reader's vote. */
-  rounds: caseProcedure().query(({ ctx }) =>
-    ctx.db.reviewRound.findMany({
-      where: { caseId: ctx.kase.id },
-      orderBy: { index: "asc" },
-      include: {
-        candidates: { orderBy: { index: "asc" }, select: { id: true, index: true, summary: true } },
-        votes: { select: { userId: true, candidateId: true, kind: true, updatedAt: true, user: { select: { name: true } } } },
-      },
-    }),
-  ),
 });

@@ -1,0 +1,221 @@
+// propose-round (round 0, from the model's prior or the institution's profile) and rectify
+// (round t+1, the previous round's votes applied to its mixture): decode the round's codes, build
+// the recommended mask and K diverse candidates, store them, open the round. The slices around
+// the reader's focus are done first and published as a preview; the whole volume follows.
+import type { Prisma } from "@prisma/client";
+import { readNifti } from "../../lib/imaging/nifti-read";
+import type { Vec3 } from "../../lib/imaging/types";
+import { decodeSlices, encodeSlices, labelsToVolume, type PreparedVolume, type Timings } from "../../lib/model";
+import { buildRound, mixtureFromJSON, mixtureToJSON, planRound, structureVoxels, updateFromVotes, type Mixture, type Round, type Structure } from "../../lib/uair";
+import { audit, readRoundState, type RoundState } from "../../server/worker-api";
+import { UserFacingError, type JobHelpers, type WorkerContext } from "../job";
+import type { LoadedModel } from "../model/load";
+import { workerModel } from "../model/registry";
+import { EncoderCache } from "./encoder-cache";
+import { putLabels, staleReason, type CanonicalGrid } from "./round-store";
+
+export interface RoundPayload {
+  jobRunId: string;
+  caseId: string;
+  roundId: string;
+}
+
+const PREVIEW_HALF_SLAB = 2;
+let cache: EncoderCache | undefined;
+
+const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
+
+/** The previous round's votes as weights per candidate index (a PICK is 1; ACCEPT votes do not move q). */
+async function votesOf(ctx: WorkerContext, roundId: string): Promise<Map<number, number>> {
+  const votes = await ctx.db.vote.findMany({ where: { roundId, kind: "PICK" }, include: { candidate: { select: { index: true } } } });
+  const out = new Map<number, number>();
+  for (const v of votes) if (v.candidate) out.set(v.candidate.index, (out.get(v.candidate.index) ?? 0) + 1);
+  return out;
+}
+
+async function rectifiedMixture(ctx: WorkerContext, fromRoundId: string): Promise<Mixture> {
+  const from = await ctx.db.reviewRound.findUniqueOrThrow({ where: { id: fromRoundId } });
+  const s = readRoundState(from.state);
+  if (!s.codes || !s.component || !s.membership) throw new Error(`round ${from.id} has no decoded codes to rectify from`);
+  const votes = await votesOf(ctx, from.id);
+  if (!votes.size) throw new UserFacingError(`Round ${from.index} has no picks to rectify from.`);
+  return updateFromVotes(mixtureFromJSON(s.mixture), Float32Array.from(s.codes), Int32Array.from(s.component), Int32Array.from(s.membership), votes).mixture;
+}
+
+/** Model-grid labels of slices [k0, k1) on the canonical grid of those slices (affine shifted to k0). */
+function slabToCanonical(labels: Uint8Array, prep: PreparedVolume, m: LoadedModel, grid: CanonicalGrid, k0: number, k1: number): { grid: CanonicalGrid; data: Uint8Array } {
+  const nz = k1 - k0;
+  const sub = { ...prep, nz, dims: [prep.dims[0], prep.dims[1], nz] as [number, number, number] };
+  const data = labelsToVolume(labels, sub, m.manifest.preprocessing);
+  const a = [...grid.affine];
+  for (const r of [0, 1, 2]) a[r * 4 + 3] += a[r * 4 + 2] * k0;
+  return { grid: { dims: [grid.dims[0], grid.dims[1], nz] as Vec3, spacing: grid.spacing, affine: a }, data };
+}
+
+async function storeRoundMasks(ctx: WorkerContext, prefix: string, round: Round, toGrid: (l: Uint8Array) => { grid: CanonicalGrid; data: Uint8Array }) {
+  const rec = toGrid(round.recommended);
+  const recommendedKey = await putLabels(ctx.storage, `${prefix}/recommended.nii.gz`, rec.grid, rec.data, "UAIR recommended (majority)");
+  const candidateKeys: string[] = [];
+  for (const [i, c] of round.candidates.entries()) {
+    const v = toGrid(c.labels);
+    candidateKeys.push(await putLabels(ctx.storage, `${prefix}/candidate-${i}.nii.gz`, v.grid, v.data, `UAIR candidate ${i + 1}`));
+  }
+  return { recommendedKey, candidateKeys };
+}
+
+// lib/uair's summaries are plain data; Prisma's JSON type wants index signatures
+const json = (v: unknown) => v as Prisma.InputJsonValue;
+
+const candidateSummary = (round: Round, i: number) => {
+  const c = round.candidates[i];
+  return { ...c.summary, spread: c.spread, members: c.members.length, absorbed: c.absorbed.length };
+};
+
+export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobHelpers) => {
+  const t0 = performance.now();
+  const timings: Timings & Record<string, number> = { preprocessMs: 0, encodeMs: 0, decodeMs: 0, clusterMs: 0, storeMs: 0 };
+  const loadRound = () => ctx.db.reviewRound.findUnique({ where: { id: p.roundId }, include: { case: true } });
+  let round = await loadRound();
+  if (!round) throw new UserFacingError("This review round no longer exists.");
+  const publish = (stage: "preview" | "ready" | "dropped", status: string) =>
+    ctx.realtime.publish({ type: "round", caseId: round!.caseId, projectId: round!.case.projectId, roundId: round!.id, index: round!.index, status, stage });
+  const drop = async (reason: string) => {
+    await publish("dropped", round!.status);
+    return { dropped: reason };
+  };
+  const stale = await staleReason(ctx.db, round);
+  if (stale) return drop(stale);
+
+  const model = await workerModel(ctx.env).catch((e: Error) => {
+    throw new UserFacingError(`The segmentation model is unavailable on this worker: ${e.message}`);
+  });
+  const volume = await ctx.db.volume.findUnique({ where: { caseId: round.caseId } });
+  if (!volume) throw new UserFacingError("The case has no CT volume; import it before starting a review.");
+  const project = await ctx.db.project.findUniqueOrThrow({ where: { id: round.case.projectId } });
+  const state = readRoundState(round.state);
+  const structure = round.structure as Structure;
+  const mixture = state.rectifyFrom ? await rectifiedMixture(ctx, state.rectifyFrom) : mixtureFromJSON(state.mixture);
+  const n = ctx.env.UAIR_CANDIDATE_SAMPLES;
+  const { codes, component } = planRound({ mixture, n, seed: round.seed });
+
+  await h.progress("loading CT", 2);
+  cache ??= new EncoderCache(ctx.env.UAIR_FEATURE_CACHE_MB * 2 ** 20);
+  const cacheKey = `${round.caseId}:${volume.sha256}:${model.manifest.name}@${model.manifest.version}`;
+  const ce = await cache.get(cacheKey, model, async () => readNifti(await ctx.storage.get(volume.storageKey)));
+  const { prep, enc } = ce;
+  const spec = model.manifest.preprocessing;
+  const plane = spec.size * spec.size;
+  const nz = prep.nz;
+  const dims: Vec3 = [spec.size, spec.size, nz];
+  const voxelMl = (spec.spacing_mm * spec.spacing_mm * prep.sz) / 1000;
+  const grid: CanonicalGrid = { dims: volume.dims as Vec3, spacing: volume.spacing as Vec3, affine: (volume.metadata as { affine: number[] }).affine };
+  const samples = Array.from({ length: n }, () => new Uint8Array(nz * plane));
+  const mean = new Uint8Array(nz * plane);
+  const outs = [...samples, mean];
+  const k = project.candidateCount;
+  const prefix = `rounds/${round.id}`;
+
+  // 1. the slab the reader is looking at, published as soon as it is ready
+  const focus = Math.min(nz - 1, Math.max(0, state.focusSlice ?? Math.floor(nz / 2)));
+  const s0 = Math.max(0, focus - PREVIEW_HALF_SLAB);
+  const s1 = Math.min(nz, focus + PREVIEW_HALF_SLAB + 1);
+  const slab = range(s0, s1);
+  await encodeSlices(model, prep, enc, slab, { timings });
+  await decodeSlices(model, enc, codes, slab, outs, { priorMean: true, timings });
+  let t = performance.now();
+  const preview = buildRound({ samples: samples.map((s) => s.subarray(s0 * plane, s1 * plane)), codes, component, dims: [spec.size, spec.size, s1 - s0], structure, voxelMl, k });
+  timings.clusterMs += performance.now() - t;
+  t = performance.now();
+  const previewKeys = await storeRoundMasks(ctx, `${prefix}/preview`, preview, (l) => slabToCanonical(l, prep, model, grid, s0, s1));
+  timings.storeMs += performance.now() - t;
+  timings.previewMs = performance.now() - t0;
+  round = await loadRound();
+  if (!round) throw new UserFacingError("This review round no longer exists.");
+  const stalePreview = await staleReason(ctx.db, round);
+  if (stalePreview) return drop(stalePreview);
+  await ctx.db.reviewRound.update({
+    where: { id: round.id },
+    data: {
+      summary: json({
+        preview: {
+          slices: [s0, s1 - 1],
+          recommendedKey: previewKeys.recommendedKey,
+          candidates: preview.candidates.map((_, i) => ({ key: previewKeys.candidateKeys[i], ...candidateSummary(preview, i) })),
+          ms: Math.round(timings.previewMs),
+        },
+      }),
+    },
+  });
+  await publish("preview", "COMPUTING");
+  await h.progress("candidates for the slices in view", 10);
+
+  // 2. the whole volume: encode every slice (cached per case), decode the codes on the liver slices
+  await encodeSlices(model, prep, enc, range(0, nz), { timings, onProgress: (d, total) => void h.progress("encoding slices", 10 + (45 * d) / total).catch(() => undefined) });
+  cache.trim(cacheKey);
+  const rest = range(0, nz).filter((z) => z < s0 || z >= s1);
+  await decodeSlices(model, enc, new Float32Array(0), rest, [mean], { priorMean: true, timings });
+  // slices where the prior mean sees liver, with a margin: the rest stays background in every sample
+  const liverSlices = new Set<number>(slab);
+  for (let z = 0; z < nz; z++) {
+    if (mean.subarray(z * plane, (z + 1) * plane).some((v) => v > 0)) for (let d = -2; d <= 2; d++) if (z + d >= 0 && z + d < nz) liverSlices.add(z + d);
+  }
+  const roi = [...liverSlices].filter((z) => z < s0 || z >= s1).sort((a, b) => a - b);
+  await decodeSlices(model, enc, codes, roi, outs, { priorMean: true, timings, onProgress: (d, total) => void h.progress("decoding candidates", 55 + (30 * d) / total).catch(() => undefined) });
+
+  await h.progress("choosing diverse candidates", 86);
+  t = performance.now();
+  const full = buildRound({ samples, codes, component, dims, structure, voxelMl, k });
+  timings.clusterMs += performance.now() - t;
+  await h.progress("storing candidates", 92);
+  t = performance.now();
+  const keys = await storeRoundMasks(ctx, prefix, full, (l) => ({ grid, data: labelsToVolume(l, prep, spec) }));
+  timings.storeMs += performance.now() - t;
+  timings.totalMs = performance.now() - t0;
+
+  const newState: RoundState = {
+    ...state,
+    mixture: mixtureToJSON(mixture),
+    n,
+    codes: Array.from(codes),
+    component: Array.from(component),
+    membership: Array.from(full.membership),
+    candidateCodes: full.candidates.map((c) => Array.from(c.code)),
+    recommendedTargetVoxels: structureVoxels(full.recommended, structure),
+    priorMeanTargetVoxels: structureVoxels(mean, structure),
+  };
+  const summary = {
+    recommended: full.summaries.recommended,
+    pruned: full.pruned.map((x) => ({ reason: x.reason, dice: x.dice, against: x.against, members: x.candidate.members.length })),
+    converged: full.converged,
+    liverSlices: roi.length + slab.length,
+    slices: nz,
+    samples: n,
+    timings: Object.fromEntries(Object.entries(timings).map(([key, v]) => [key, Math.round(v)])),
+    model: `${model.manifest.name} ${model.manifest.version}`,
+  };
+
+  // apply only if the round is still the one being computed (a reader may have moved on)
+  const applied = await ctx.db.$transaction(async (tx) => {
+    const current = await tx.reviewRound.findUnique({ where: { id: p.roundId }, include: { case: true } });
+    const why = current ? await staleReason(tx, current) : "the round was deleted";
+    if (why) return why;
+    await tx.candidate.deleteMany({ where: { roundId: p.roundId } });
+    await tx.candidate.createMany({ data: full.candidates.map((_, i) => ({ roundId: p.roundId, index: i, maskKey: keys.candidateKeys[i], summary: json(candidateSummary(full, i)) })) });
+    await tx.reviewRound.update({
+      where: { id: p.roundId },
+      data: { status: "OPEN", model: summary.model, state: newState as Prisma.InputJsonValue, recommendedKey: keys.recommendedKey, summary: json({ ...summary, preview: (current!.summary as { preview?: unknown }).preview ?? null }) },
+    });
+    await audit(tx, {
+      actorId: null,
+      institutionId: project.institutionId,
+      action: "review.round.open",
+      entityType: "reviewRound",
+      entityId: p.roundId,
+      data: { index: current!.index, candidates: full.candidates.length, pruned: full.pruned.length, converged: full.converged, ms: summary.timings.totalMs },
+    });
+    return null;
+  });
+  if (applied) return drop(applied);
+  await publish("ready", "OPEN");
+  return json(summary);
+};
