@@ -3,7 +3,15 @@
 import { LABELS } from "./presets";
 import styles from "./viewer.module.css";
 
-export type OverlayAnnotation = { id: string; name: string; versionId: string | null; version: number | null };
+export type OverlayAnnotation = {
+  id: string;
+  name: string;
+  /** the loaded label map's cache key (an annotation version, or a round's mask) */
+  versionId: string | null;
+  version: number | null;
+  /** where the label map is; default: the annotation version's mask */
+  url?: string;
+};
 export type OverlayState = { visible: boolean; opacity: number; status: "idle" | "loading" | "ready" | "error"; error?: string };
 
 export const DEFAULT_OVERLAY: OverlayState = { visible: false, opacity: 0.5, status: "idle" };
@@ -38,7 +46,7 @@ export function OverlayList({ annotations, state, outline, disabled, onToggle, o
                   aria-label={`Show ${a.name}`}
                 />
                 <span className={styles.overlayName}>{a.name}</span>
-                <span className={styles.dim}>v{a.version ?? 0}</span>
+                {a.version !== null && <span className={styles.dim}>v{a.version}</span>}
                 {s.status === "loading" && <span className={styles.dim}>loading…</span>}
               </label>
               {s.status === "error" && <div className={styles.error}>{s.error}</div>}

@@ -18,7 +18,7 @@ import {
   type WindowLevel,
 } from "./presets";
 import { StatusLine } from "./StatusLine";
-import { createStore, type CursorInfo } from "./store";
+import { createStore, type CursorInfo, type Store } from "./store";
 import { WindowControls } from "./WindowControls";
 import styles from "./viewer.module.css";
 
@@ -34,7 +34,19 @@ type Phase = { kind: "loading"; stage: string; percent: number | null } | { kind
 const AXIS: Record<Exclude<Layout, "mpr">, number> = { axial: 0, coronal: 1, sagittal: 2, render: 4 };
 const SLICE_TYPE_TO_LAYOUT: Layout[] = ["axial", "coronal", "sagittal", "mpr", "render"];
 
-export function Viewer({ caseId, volume, annotations }: { caseId: string; volume: ViewerVolume | null; annotations: OverlayAnnotation[] }) {
+export type { CursorInfo, Store };
+
+interface ViewerProps {
+  caseId: string;
+  volume: ViewerVolume | null;
+  annotations: OverlayAnnotation[];
+  /** the crosshair, for pages that act on the slice in view (e.g. the review's focus slice) */
+  cursor?: Store<CursorInfo | null>;
+  /** show exactly this one of the overlays whose id starts with "round:" (null: none of them) */
+  roundOverlay?: string | null;
+}
+
+export function Viewer({ caseId, volume, annotations, cursor, roundOverlay }: ViewerProps) {
   if (!volume) {
     return (
       <div className={styles.empty} data-testid="viewer-empty">
@@ -42,10 +54,10 @@ export function Viewer({ caseId, volume, annotations }: { caseId: string; volume
       </div>
     );
   }
-  return <ViewerForVolume caseId={caseId} volume={volume} annotations={annotations} />;
+  return <ViewerForVolume caseId={caseId} volume={volume} annotations={annotations} cursor={cursor} roundOverlay={roundOverlay} />;
 }
 
-function ViewerForVolume({ caseId, volume, annotations }: { caseId: string; volume: ViewerVolume; annotations: OverlayAnnotation[] }) {
+function ViewerForVolume({ caseId, volume, annotations, cursor, roundOverlay }: ViewerProps & { volume: ViewerVolume }) {
   const [forceFull, setForceFull] = useState(false);
   const base = `/api/cases/${encodeURIComponent(caseId)}`;
   const meta = (volume.metadata ?? {}) as { previewKey?: string; displayKey?: string | null };
@@ -58,6 +70,8 @@ function ViewerForVolume({ caseId, volume, annotations }: { caseId: string; volu
       displayUrl={meta.displayKey && !forceFull ? `${base}/display.nii.gz` : null}
       onLoadFull={() => setForceFull(true)}
       annotations={annotations}
+      cursorStore={cursor}
+      roundOverlay={roundOverlay}
     />
   );
 }
@@ -69,9 +83,11 @@ interface CoreProps {
   displayUrl: string | null;
   onLoadFull: () => void;
   annotations: OverlayAnnotation[];
+  cursorStore?: Store<CursorInfo | null>;
+  roundOverlay?: string | null;
 }
 
-function ViewerCore({ url, previewUrl, displayUrl, onLoadFull, annotations }: CoreProps) {
+function ViewerCore({ url, previewUrl, displayUrl, onLoadFull, annotations, cursorStore, roundOverlay }: CoreProps) {
   const wrapRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
@@ -84,7 +100,8 @@ function ViewerCore({ url, previewUrl, displayUrl, onLoadFull, annotations }: Co
   const pending = useRef(new Set<string>());
   /** the 2-D view last hovered or clicked in the 2×2 layout: arrow keys page through it */
   const activeAxis = useRef(0);
-  const cursor = useMemo(() => createStore<CursorInfo | null>(null), []);
+  const ownCursor = useMemo(() => createStore<CursorInfo | null>(null), []);
+  const cursor = cursorStore ?? ownCursor;
 
   const [phase, setPhase] = useState<Phase>({ kind: "loading", stage: "Starting viewer", percent: null });
   const [layout, setLayout] = useState<Layout>("mpr");
@@ -295,6 +312,20 @@ function ViewerCore({ url, previewUrl, displayUrl, onLoadFull, annotations }: Co
     return () => cancelAnimationFrame(frame);
   }, [win, ready]);
 
+  // the review panel shows one round mask at a time: switch it on, the other round masks off
+  useEffect(() => {
+    if (roundOverlay === undefined) return;
+    setOverlays((s) => {
+      const next = { ...s };
+      for (const a of annotations) {
+        if (!a.id.startsWith("round:")) continue;
+        const visible = a.id === roundOverlay;
+        if ((next[a.id]?.visible ?? false) !== visible) next[a.id] = { ...(next[a.id] ?? DEFAULT_OVERLAY), visible };
+      }
+      return next;
+    });
+  }, [roundOverlay, annotations]);
+
   // load label maps that are switched on but not yet here (also a new version of a shown one)
   useEffect(() => {
     const mod = modRef.current;
@@ -306,7 +337,7 @@ function ViewerCore({ url, previewUrl, displayUrl, onLoadFull, annotations }: Co
       pending.current.add(vid);
       const patch = (p: Partial<OverlayState>) => setOverlays((s) => ({ ...s, [a.id]: { ...(s[a.id] ?? DEFAULT_OVERLAY), ...p } }));
       patch({ status: "loading", error: undefined });
-      const maskUrl = `/api/masks/${encodeURIComponent(vid)}.nii.gz`;
+      const maskUrl = a.url ?? `/api/masks/${encodeURIComponent(vid)}.nii.gz`;
       fetchWithProgress(maskUrl, signal)
         .then((buffer) => mod.NVImage.loadFromUrl({ url: maskUrl, buffer, name: `mask-${vid}.nii.gz`, opacity: DEFAULT_OVERLAY.opacity }))
         .then((img) => {

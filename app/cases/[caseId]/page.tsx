@@ -4,9 +4,11 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { AnnotationsPanel } from "../../_components/AnnotationsPanel";
 import { AppShell } from "../../_components/AppShell";
 import { ProgressBar, StatusBadge } from "../../_components/Status";
-import { Viewer, type OverlayAnnotation } from "../../_components/viewer/Viewer";
+import { createStore } from "../../_components/viewer/store";
+import { Viewer, type CursorInfo, type OverlayAnnotation } from "../../_components/viewer/Viewer";
 import { useRoomEvents } from "../../_lib/socket";
 import { useTRPC } from "../../_lib/trpc";
+import { ReviewPanel, roundOverlays, useRounds, type RoundView } from "./ReviewPanel";
 
 // fetch the viewer's WebGL library while the case itself loads, not after
 if (typeof window !== "undefined") void import("@niivue/niivue");
@@ -17,6 +19,9 @@ export default function CasePage({ params }: { params: Promise<{ caseId: string 
   const qc = useQueryClient();
   const kase = useQuery(trpc.case.byId.queryOptions({ caseId }));
   const [live, setLive] = useState<{ kind: string; stage: string; percent: number; status: string } | null>(null);
+  const cursor = useMemo(() => createStore<CursorInfo | null>(null), []);
+  const [shownRound, setShownRound] = useState<string | null>(null);
+  const rounds = useRounds(caseId);
 
   useRoomEvents("case", caseId, {
     job: (e) => {
@@ -29,9 +34,13 @@ export default function CasePage({ params }: { params: Promise<{ caseId: string 
   const c = kase.data;
   const v = c?.volume;
   // stable list for the viewer's overlay toggles (latest version of each annotation)
+  const currentRound = (rounds.data as RoundView[] | undefined)?.at(-1);
   const overlayAnnotations = useMemo<OverlayAnnotation[]>(
-    () => (c?.annotations ?? []).map((a) => ({ id: a.id, name: a.name, versionId: a.versions[0]?.id ?? null, version: a.versions[0]?.version ?? null })),
-    [c?.annotations],
+    () => [
+      ...(c?.annotations ?? []).map((a) => ({ id: a.id, name: a.name, versionId: a.versions[0]?.id ?? null, version: a.versions[0]?.version ?? null })),
+      ...(currentRound?.status === "CLOSED" ? [] : roundOverlays(currentRound)),
+    ],
+    [c?.annotations, currentRound],
   );
   return (
     <AppShell
@@ -51,7 +60,7 @@ export default function CasePage({ params }: { params: Promise<{ caseId: string 
           {live && (live.status === "RUNNING" || live.status === "QUEUED") && (
             <ProgressBar percent={live.percent} stage={`${live.kind}: ${live.stage}`} />
           )}
-          <Viewer caseId={c.id} volume={v ?? null} annotations={overlayAnnotations} />
+          <Viewer caseId={c.id} volume={v ?? null} annotations={overlayAnnotations} cursor={cursor} roundOverlay={shownRound} />
           <div className="case-layout">
             <section>
               <h2>Volume</h2>
@@ -77,6 +86,9 @@ export default function CasePage({ params }: { params: Promise<{ caseId: string 
               )}
             </section>
             <aside>
+              {v && (
+                <ReviewPanel caseId={c.id} caseStatus={c.status} focusSlice={() => cursor.get()?.vox[2]} shown={shownRound} onShow={setShownRound} />
+              )}
               <AnnotationsPanel
                 caseId={c.id}
                 canImport={Boolean(v) && (c.role === "ADMIN" || c.role === "ADJUDICATOR")}

@@ -1,0 +1,104 @@
+// `npm run bench:candidates`: the review loop against the real product (embedded PostgreSQL,
+// one worker process, the shipped model on the CPU). The case is patient A's real CT resampled
+// to 1.5 mm slices (224 slices, about 110 with liver). Targets (issue 5, 2 cores, N = 24, K = 4):
+// candidates for the slice in view within 1 s of the request; the full-volume set within 15 s;
+// a rectified round within the same bounds; worker memory under 1.5 GB.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import zlib from "node:zlib";
+import { readNifti, toCanonicalCT } from "../lib/imaging";
+import { encodeNifti } from "../lib/imaging/nifti-write";
+import type { Volume } from "../lib/imaging/types";
+import { startUair } from "../server/app";
+import { loadEnv } from "../server/env";
+import type { RealtimeEvent } from "../server/realtime/bus";
+import { connected, emitAck, httpClient } from "../tests/helpers/http-client";
+
+/** Linear interpolation to half the slice spacing: a thin-slice version of a real CT. */
+function halveSliceSpacing(v: Volume<Int16Array>): Volume<Int16Array> {
+  const [nx, ny, nz] = v.dims;
+  const plane = nx * ny;
+  const out = new Int16Array(plane * (2 * nz - 1));
+  for (let k = 0; k < 2 * nz - 1; k++) {
+    const a = v.data.subarray((k >> 1) * plane, ((k >> 1) + 1) * plane);
+    if (k % 2 === 0) out.set(a, k * plane);
+    else {
+      const b = v.data.subarray(((k >> 1) + 1) * plane, ((k >> 1) + 2) * plane);
+      for (let i = 0; i < plane; i++) out[k * plane + i] = Math.round((a[i] + b[i]) / 2);
+    }
+  }
+  const aff = [...v.affine];
+  for (const r of [0, 1, 2]) aff[r * 4 + 2] /= 2;
+  return { dims: [nx, ny, 2 * nz - 1], spacing: [v.spacing[0], v.spacing[1], v.spacing[2] / 2], affine: aff, data: out };
+}
+
+const peakRss = (pid: number) => {
+  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+};
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "uair-bench-candidates-"));
+const app = await startUair({
+  env: loadEnv({ PORT: "0", UAIR_DATA_DIR: dataDir, UAIR_EMBEDDED_PG_PORT: "0", UAIR_WORKERS: "1", UAIR_CANDIDATE_SAMPLES: process.env.UAIR_CANDIDATE_SAMPLES ?? "24", UAIR_MODEL_DIR: process.env.UAIR_MODEL_DIR ?? "models/uair-liver-v1" }),
+  withNext: false,
+  log: () => undefined,
+});
+try {
+  const reader = httpClient(app.url);
+  await reader.client.auth.signIn.mutate({ email: "admin@demo.uair", password: "uair-demo" });
+  const [project] = await reader.client.project.list.query();
+  await app.services.db.project.update({ where: { id: project.id }, data: { candidateCount: 4 } });
+  const ct = halveSliceSpacing(toCanonicalCT(readNifti(new Uint8Array(fs.readFileSync("data/ct/patient-a/ct.nii.gz")))));
+  const { caseId } = await reader.client.case.create.mutate({ projectId: project.id, label: "bench: patient A at 1.5 mm" });
+  const gz = zlib.gzipSync(encodeNifti(ct), { level: 1 });
+  const put = await fetch(`${app.url}/api/cases/${caseId}/files/ct.nii.gz`, { method: "PUT", body: gz, headers: { cookie: reader.cookie() } });
+  if (put.status !== 200) throw new Error(`upload failed: ${put.status}`);
+  await reader.client.case.startIngest.mutate({ caseId });
+  for (let i = 0; (await reader.client.case.byId.query({ caseId })).status !== "READY"; i++) {
+    if (i > 1200) throw new Error("ingest did not finish");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const s = reader.socket();
+  await connected(s);
+  await emitAck(s, "case:join", caseId);
+  const events: { e: Extract<RealtimeEvent, { type: "round" }>; t: number }[] = [];
+  s.on("round", (e) => events.push({ e, t: performance.now() }));
+  const waitFor = async (roundId: string, stage: string) => {
+    for (let i = 0; i < 1200; i++) {
+      const hit = events.find((x) => x.e.roundId === roundId && x.e.stage === stage);
+      if (hit) return hit.t;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`no ${stage} event for round ${roundId}`);
+  };
+  const focusSlice = Math.floor(ct.dims[2] * 0.6);
+  const rows: string[] = [];
+  const report = async (label: string, t0: number, roundId: string) => {
+    const preview = (await waitFor(roundId, "preview")) - t0;
+    const ready = (await waitFor(roundId, "ready")) - t0;
+    const r = (await reader.client.review.rounds.query({ caseId })).find((x) => x.id === roundId)!;
+    const sum = r.summary as { liverSlices: number; slices: number; samples: number; timings: Record<string, number>; pruned: unknown[] };
+    const tm = sum.timings;
+    rows.push(
+      `${label.padEnd(22)} slices in view ${(preview / 1000).toFixed(2)} s [≤ 1 s: ${preview <= 1000 ? "met" : "MISSED"}]   whole volume ${(ready / 1000).toFixed(2)} s [≤ 15 s: ${ready <= 15000 ? "met" : "MISSED"}]`,
+      `${"".padEnd(22)} ${sum.liverSlices}/${sum.slices} slices decoded x ${sum.samples} codes, ${r.candidates.length} candidates (+${sum.pruned.length} pruned); worker: encoder ${tm.encodeMs} ms, decoder ${tm.decodeMs} ms, preprocessing ${tm.preprocessMs} ms, clustering ${tm.clusterMs} ms, storing masks ${tm.storeMs} ms, job ${tm.totalMs} ms`,
+    );
+    return r;
+  };
+  let t0 = performance.now();
+  const { roundId } = await reader.client.review.start.mutate({ caseId, structure: "tumour", focusSlice });
+  const r0 = await report("round 1 (cold)", t0, roundId);
+  t0 = performance.now();
+  const { nextRoundId } = await reader.client.review.pick.mutate({ caseId, roundId: r0.id, candidateIndex: 0, focusSlice });
+  await report("round 2 (rectified)", t0, nextRoundId);
+  s.close();
+  const beat = await app.services.db.workerHeartbeat.findFirstOrThrow();
+  const rss = peakRss(beat.pid);
+  console.log(`bench:candidates on ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), CT ${ct.dims.join("x")} at ${ct.spacing.map((x) => x.toFixed(2)).join("x")} mm, N = ${process.env.UAIR_CANDIDATE_SAMPLES ?? 24}, K = 4`);
+  for (const r of rows) console.log(r);
+  console.log(`worker peak memory (VmHWM) ${rss.toFixed(0)} MB [≤ 1536 MB: ${rss <= 1536 ? "met" : "MISSED"}]`);
+} finally {
+  await app.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
