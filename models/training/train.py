@@ -52,6 +52,9 @@ def parse_args(argv=None):
     ap.add_argument("--latent", type=int, default=6)
     ap.add_argument("--beta", type=float, default=5e-3, help="KL weight after annealing (loss terms are per-pixel means)")
     ap.add_argument("--kl-anneal", type=float, default=0.4, help="fraction of the run to ramp beta up")
+    ap.add_argument("--free-bits", type=float, default=0.0, help="nats per sample the KL term does not charge "
+                                                                 "(keeps z in use; 0 = plain KL)")
+    ap.add_argument("--init", default=None, help="checkpoint.pt to start from (same architecture): fine-tuning")
     ap.add_argument("--no-clicks", action="store_true", help="no click channels in the encoder input")
     ap.add_argument("--p-click", type=float, default=0.3, help="fraction of samples trained with clicks")
     ap.add_argument("--p-lesion", type=float, default=0.7)
@@ -263,6 +266,12 @@ def main(argv=None):
 
     device = torch.device(a.device)
     model = ProbUNet(spec.in_channels, spec.image_channels, a.base, a.levels, a.latent).to(device)
+    if a.init:
+        ck = torch.load(a.init, map_location="cpu")
+        if ck["config"] != model.config:
+            raise SystemExit(f"--init {a.init}: its architecture {ck['config']} differs from this run's {model.config}")
+        model.load_state_dict(ck["state_dict"])
+        log(f"initialised from {a.init}")
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=1e-5)
     stream = batches(train_cases, spec, SamplerConfig(p_lesion=a.p_lesion), a.seed, a.batch, a.workers)
     val = fixed_set(val_cases, spec, a.val_size, seed=a.seed + 1)
@@ -289,7 +298,7 @@ def main(argv=None):
         mu_q, lv_q = model.posterior_dist(img, one_hot_ref(tgt))
         logits = model.decode(feats, reparam(mu_q, lv_q))
         ce, dl = seg_losses(logits, tgt)
-        kl = kl_gauss(mu_q, lv_q, mu_p, lv_p).mean()
+        kl = kl_gauss(mu_q, lv_q, mu_p, lv_p, a.free_bits).mean()
         beta = a.beta * min(1.0, it / max(1.0, a.kl_anneal * a.iters))
         loss = ce + dl + beta * kl
         opt.zero_grad(set_to_none=True)
@@ -351,7 +360,7 @@ def main(argv=None):
         "validation": val_desc,
         "excluded_patients": sorted(excluded),
         "iterations": it, "best_iteration": best[2], "batch": a.batch, "lr": a.lr,
-        "beta": a.beta, "kl_anneal_fraction": a.kl_anneal, "p_click": a.p_click if spec.clicks else 0,
+        "beta": a.beta, "kl_anneal_fraction": a.kl_anneal, "free_bits": a.free_bits, "init": a.init, "p_click": a.p_click if spec.clicks else 0,
         "p_lesion": a.p_lesion, "seed": a.seed, "time_s": round(train_time, 1),
         "hardware": export.hardware(),
         "synthetic_tumours": "method.md section 7: sizes small 3-10 / medium 10-20 / large 20-40 mm radius, "
