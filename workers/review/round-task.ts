@@ -21,6 +21,10 @@ export interface RoundPayload {
 }
 
 const PREVIEW_HALF_SLAB = 2;
+/** every COARSE_STEP-th slice is encoded first to find the liver's slice range */
+const COARSE_STEP = 4;
+/** slices of margin around the liver where candidates are decoded */
+const MARGIN = 2;
 let cache: EncoderCache | undefined;
 
 const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
@@ -65,6 +69,20 @@ async function storeRoundMasks(ctx: WorkerContext, prefix: string, round: Round,
 
 // lib/uair's summaries are plain data; Prisma's JSON type wants index signatures
 const json = (v: unknown) => v as Prisma.InputJsonValue;
+
+/** A round built on slices [z0, z0 + n) put back into the whole volume: labels embedded, slice numbers shifted. */
+function shiftRound(r: Round, z0: number, plane: number, nz: number): Round {
+  const embed = (l: Uint8Array) => {
+    const out = new Uint8Array(nz * plane);
+    out.set(l, z0 * plane);
+    return out;
+  };
+  const candidates = r.candidates.map((c) => {
+    const at = c.summary.difference.differsAt;
+    return { ...c, labels: embed(c.labels), summary: { ...c.summary, difference: { ...c.summary.difference, differsAt: at && { ...at, z: at.z + z0 } } } };
+  });
+  return { ...r, recommended: embed(r.recommended), candidates, summaries: { recommended: r.summaries.recommended, candidates: candidates.map((c) => c.summary) } };
+}
 
 const candidateSummary = (round: Round, i: number) => {
   const c = round.candidates[i];
@@ -125,6 +143,7 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
   let t = performance.now();
   const preview = buildRound({ samples: samples.map((s) => s.subarray(s0 * plane, s1 * plane)), codes, component, dims: [spec.size, spec.size, s1 - s0], structure, voxelMl, k });
   timings.clusterMs += performance.now() - t;
+  for (const c of preview.candidates) if (c.summary.difference.differsAt) c.summary.difference.differsAt.z += s0;
   t = performance.now();
   const previewKeys = await storeRoundMasks(ctx, `${prefix}/preview`, preview, (l) => slabToCanonical(l, prep, model, grid, s0, s1));
   timings.storeMs += performance.now() - t;
@@ -149,22 +168,38 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
   await publish("preview", "COMPUTING");
   await h.progress("candidates for the slices in view", 10);
 
-  // 2. the whole volume: encode every slice (cached per case), decode the codes on the liver slices
-  await encodeSlices(model, prep, enc, range(0, nz), { timings, onProgress: (d, total) => void h.progress("encoding slices", 10 + (45 * d) / total).catch(() => undefined) });
+  // 2. the whole volume. Find the liver's slice range from every 4th slice first, so slices far
+  // from the liver are never encoded; then encode that range (cached per case for later rounds)
+  // and decode the codes on the slices where the prior mean sees liver, with a margin. Samples
+  // stay background elsewhere.
+  const hasLiver = (z: number) => mean.subarray(z * plane, (z + 1) * plane).some((v) => v > 0);
+  const coarse = range(0, nz).filter((z) => z % COARSE_STEP === 0 && (z < s0 || z >= s1));
+  await encodeSlices(model, prep, enc, coarse, { timings, onProgress: (d, total) => void h.progress("finding the liver", 10 + (15 * d) / total).catch(() => undefined) });
+  await decodeSlices(model, enc, new Float32Array(0), coarse, [mean], { priorMean: true, timings });
+  const seen = [...coarse, ...slab].filter(hasLiver);
+  const lo = seen.length ? Math.max(0, Math.min(...seen) - COARSE_STEP - MARGIN) : 0;
+  const hi = seen.length ? Math.min(nz - 1, Math.max(...seen) + COARSE_STEP + MARGIN) : -1;
+  const span = range(lo, hi + 1).filter((z) => z < s0 || z >= s1);
+  await encodeSlices(model, prep, enc, span, { timings, onProgress: (d, total) => void h.progress("encoding slices", 25 + (30 * d) / total).catch(() => undefined) });
   cache.trim(cacheKey);
-  const rest = range(0, nz).filter((z) => z < s0 || z >= s1);
-  await decodeSlices(model, enc, new Float32Array(0), rest, [mean], { priorMean: true, timings });
-  // slices where the prior mean sees liver, with a margin: the rest stays background in every sample
+  await decodeSlices(model, enc, new Float32Array(0), span.filter((z) => z % COARSE_STEP !== 0), [mean], { priorMean: true, timings });
   const liverSlices = new Set<number>(slab);
-  for (let z = 0; z < nz; z++) {
-    if (mean.subarray(z * plane, (z + 1) * plane).some((v) => v > 0)) for (let d = -2; d <= 2; d++) if (z + d >= 0 && z + d < nz) liverSlices.add(z + d);
+  for (let z = lo; z <= hi; z++) {
+    if (hasLiver(z)) for (let d = -MARGIN; d <= MARGIN; d++) if (z + d >= lo && z + d <= hi) liverSlices.add(z + d);
   }
   const roi = [...liverSlices].filter((z) => z < s0 || z >= s1).sort((a, b) => a - b);
   await decodeSlices(model, enc, codes, roi, outs, { priorMean: true, timings, onProgress: (d, total) => void h.progress("decoding candidates", 55 + (30 * d) / total).catch(() => undefined) });
-
   await h.progress("choosing diverse candidates", 86);
+  // cluster only the slices that were decoded: the rest is background in every sample
+  const zLo = Math.min(...liverSlices);
+  const zHi = Math.max(...liverSlices) + 1;
   t = performance.now();
-  const full = buildRound({ samples, codes, component, dims, structure, voxelMl, k });
+  const full = shiftRound(
+    buildRound({ samples: samples.map((x) => x.subarray(zLo * plane, zHi * plane)), codes, component, dims: [spec.size, spec.size, zHi - zLo], structure, voxelMl, k }),
+    zLo,
+    plane,
+    nz,
+  );
   timings.clusterMs += performance.now() - t;
   await h.progress("storing candidates", 92);
   t = performance.now();
