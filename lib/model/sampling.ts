@@ -1,25 +1,11 @@
 // Latent codes and logits: the pure arithmetic between the encoder and decoder graphs.
+import { createRng } from "../random";
 import { ModelError } from "./errors";
 
-/** Deterministic standard normals (mulberry32 + Box-Muller): the same seed gives the same candidates. */
+/** Deterministic standard normals (lib/random): the same seed gives the same candidates. */
 export function seededNormals(seed: number, count: number): Float32Array {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i += 2) {
-    const u1 = Math.max(uniform(), 1e-12);
-    const u2 = uniform();
-    const rad = Math.sqrt(-2 * Math.log(u1));
-    out[i] = rad * Math.cos(2 * Math.PI * u2);
-    if (i + 1 < count) out[i + 1] = rad * Math.sin(2 * Math.PI * u2);
-  }
-  return out;
+  const rng = createRng(seed);
+  return Float32Array.from({ length: count }, () => rng.normal());
 }
 
 /**

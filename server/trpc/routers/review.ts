@@ -10,11 +10,20 @@ import { audit } from "../../audit";
 import { reviewModel } from "../../review/model-id";
 import { acceptedObservation, castVote, newSeed, openRound, stateOf } from "../../review/rounds";
 import type { RoundState } from "../../review-state";
+import type { Db } from "../../db/client";
+import type { Queue } from "../../queue/producer";
 import { caseProcedure, router } from "../trpc";
 
 const REVIEW_ROLES = ["READER", "ADJUDICATOR", "ADMIN"] as const;
 const json = (v: unknown) => v as Prisma.InputJsonValue;
 const structureSchema = z.enum(["tumour", "liver"]);
+
+/** Queue the job that computes a round, and remember it on the round (the UI follows its progress). */
+async function queueRound(ctx: { queue: Queue; db: Db; kase: { id: string } }, kind: "propose-round" | "rectify", roundId: string): Promise<string> {
+  const { jobRunId } = await ctx.queue.enqueue(kind, { caseId: ctx.kase.id, roundId }, { caseId: ctx.kase.id });
+  await ctx.db.reviewRound.update({ where: { id: roundId }, data: { jobRunId } });
+  return jobRunId;
+}
 
 export const maskUrl = (roundId: string, name: string) => `/api/rounds/${roundId}/${name}.nii.gz`;
 
@@ -43,8 +52,7 @@ export const reviewRouter = router({
           data: { caseId: ctx.kase.id, index: (last?.index ?? -1) + 1, structure: input.structure, seed: newSeed(), model: model.key, state: json(state) },
         });
       });
-      const { jobRunId } = await ctx.queue.enqueue("propose-round", { caseId: ctx.kase.id, roundId: round.id }, { caseId: ctx.kase.id });
-      await ctx.db.reviewRound.update({ where: { id: round.id }, data: { jobRunId } });
+      const jobRunId = await queueRound(ctx, "propose-round", round.id);
       await audit(ctx.db, {
         actorId: ctx.user.userId,
         institutionId: ctx.institutionId,
@@ -76,8 +84,7 @@ export const reviewRouter = router({
         const state: RoundState = { mixture: stateOf(round).mixture, rectifyFrom: round.id, focusSlice: input.focusSlice };
         return tx.reviewRound.create({ data: { caseId: ctx.kase.id, index: round.index + 1, structure: round.structure, seed: newSeed(), model: round.model, state: json(state) } });
       });
-      const { jobRunId } = await ctx.queue.enqueue("rectify", { caseId: ctx.kase.id, roundId: next.id }, { caseId: ctx.kase.id });
-      await ctx.db.reviewRound.update({ where: { id: next.id }, data: { jobRunId } });
+      const jobRunId = await queueRound(ctx, "rectify", next.id);
       await audit(ctx.db, {
         actorId: ctx.user.userId,
         institutionId: ctx.institutionId,
