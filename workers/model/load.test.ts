@@ -47,6 +47,16 @@ describe.each(modelDirs().map((d) => [path.basename(d), d]))("model %s in onnxru
     } finally {
       await model.release();
     }
+    // the same codes decoded two per call give the same logits
+    const chunked = await loadModel(dir, { threads: 1, codesPerCall: 2 });
+    try {
+      const f = npy(dir, ref.decoder.inputs.features.path);
+      const z = npy(dir, ref.decoder.inputs.z.path);
+      const logits = await chunked.decode(f.data as Float32Array, 1, z.data as Float32Array, z.shape[0]);
+      expect(maxAbsDiff(logits, npy(dir, ref.decoder.outputs.logits.path).data)).toBeLessThanOrEqual(ref.atol);
+    } finally {
+      await chunked.release();
+    }
   });
 });
 

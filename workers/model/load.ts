@@ -25,6 +25,12 @@ export interface LoadOptions {
   device?: ModelDevice;
   /** intra-op threads per session (default: onnxruntime's choice, all cores) */
   threads?: number;
+  /**
+   * codes per decoder call when many share one slice's features: the graph broadcasts the
+   * features to every code, and past a few codes the intermediates fall out of cache (see
+   * bench:model), so a batch of N is run as ceil(N / codesPerCall) calls. Default 8.
+   */
+  codesPerCall?: number;
 }
 
 async function readManifest(dir: string): Promise<ModelManifest> {
@@ -110,6 +116,8 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
   const ch = inputChannels(manifest.preprocessing);
   const f = featureChannels(manifest);
   const d = manifest.latent_size;
+  const classes = manifest.classes.length;
+  const chunk = Math.max(1, opts.codesPerCall ?? 8);
   const [imageName] = manifest.onnx.encoder.inputs.map((t) => t.name);
   const [featName, muName, lvName] = manifest.onnx.encoder.outputs.map((t) => t.name);
   const [decFeatName, zName] = manifest.onnx.decoder.inputs.map((t) => t.name);
@@ -128,11 +136,21 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     async decode(features: Float32Array, nFeatures: number, z: Float32Array, nCodes: number): Promise<Float32Array> {
       if (features.length !== nFeatures * f * s * s) throw new ModelError("BAD_INPUT", `decoder features: ${features.length} values for ${nFeatures}x${f}x${s}x${s}.`);
       if (z.length !== nCodes * d) throw new ModelError("BAD_INPUT", `decoder z: ${z.length} values for ${nCodes}x${d}.`);
-      const out = await decoder.run({
-        [decFeatName]: new ort.Tensor("float32", features, [nFeatures, f, s, s]),
-        [zName]: new ort.Tensor("float32", z, [nCodes, d]),
-      });
-      return out[logitsName].data as Float32Array;
+      const run = async (zs: Float32Array, n: number) =>
+        (
+          await decoder.run({
+            [decFeatName]: new ort.Tensor("float32", features, [nFeatures, f, s, s]),
+            [zName]: new ort.Tensor("float32", zs, [n, d]),
+          })
+        )[logitsName].data as Float32Array;
+      if (nFeatures !== 1 || nCodes <= chunk) return run(z, nCodes);
+      const per = classes * s * s;
+      const out = new Float32Array(nCodes * per);
+      for (let c0 = 0; c0 < nCodes; c0 += chunk) {
+        const n = Math.min(chunk, nCodes - c0);
+        out.set(await run(z.subarray(c0 * d, (c0 + n) * d), n), c0 * per);
+      }
+      return out;
     },
     async release() {
       await Promise.all([encoder.release(), decoder.release()]);
