@@ -37,6 +37,8 @@ export function AnnotationsPanel({ caseId, canImport, dicomSource, voxelMl }: Pr
   const [status, setStatus] = useState<{ text: string; error?: boolean } | null>(null);
 
   useRoomEvents("case", caseId, {
+    // a review accepted by anyone on the case adds a consensus version
+    round: (e) => e.stage === "accepted" && void qc.invalidateQueries({ queryKey: trpc.annotation.list.queryKey({ caseId }) }),
     job: (e) => {
       if (e.job.kind !== "import-label") return;
       if (e.job.status === "FAILED") setStatus({ text: e.job.error ?? "Import failed", error: true });

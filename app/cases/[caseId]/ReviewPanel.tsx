@@ -103,6 +103,8 @@ export function ReviewPanel({ caseId, caseStatus, focusSlice, shown, onShow }: P
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: trpc.review.rounds.queryKey({ caseId }) });
     void qc.invalidateQueries({ queryKey: trpc.case.byId.queryKey({ caseId }) });
+    // accepting writes the consensus annotation
+    void qc.invalidateQueries({ queryKey: trpc.annotation.list.queryKey({ caseId }) });
   };
   const opts = { onSuccess: () => (setError(null), refresh()), onError: (e: { message: string }) => setError(e.message) };
   const start = useMutation(trpc.review.start.mutationOptions(opts));
