@@ -41,6 +41,7 @@ def main(argv=None):
     ap.add_argument("--model", required=True)
     ap.add_argument("--cross", action="append", default=[], help="'label=folder'")
     ap.add_argument("--extra", action="append", default=[], help="'label=file' (json or text)")
+    ap.add_argument("--findings", default=None, help="markdown file: what the measurements mean, shown near the top")
     a = ap.parse_args(argv)
     path = os.path.join(a.model, "manifest.json")
     with open(path) as f:
@@ -55,6 +56,8 @@ def main(argv=None):
         except json.JSONDecodeError:
             val = text.strip()
         man["metrics"].setdefault("extra", {})[label] = val
+    if a.findings:
+        man["metrics"]["findings"] = open(a.findings).read().strip()
     for key, entry in man["files"].items():
         if key not in ("encoder", "decoder"):   # the weights keep the hash they were exported with
             man["files"][key] = _file_entry(a.model, entry["path"])

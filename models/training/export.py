@@ -268,10 +268,11 @@ def write_model_card(out_dir: str, man: dict) -> None:
         f"- Loss: CE + Dice + beta*KL (beta {t.get('beta')} annealed over {t.get('kl_anneal_fraction')} of the run); "
         f"posterior trained against the tight or the generous reference at random; clicks on {t.get('p_click')} of samples.",
         "",
-    ] + _cross_patient_section(m.get("cross_patient")) + [
+    ] + (["## Findings (measured)", "", m["findings"], ""] if m.get("findings") else []) \
+      + _cross_patient_section(m.get("cross_patient")) + [
         "## Validation metrics of this model (2-D, from training)",
         "```json",
-        json.dumps({k: v for k, v in m.items() if k not in ("cross_patient", "extra")}, indent=2, default=_json_default),
+        json.dumps({k: v for k, v in m.items() if k not in ("cross_patient", "extra", "findings")}, indent=2, default=_json_default),
         "```",
         "",
         f"Calibration: T = {cal.get('temperature', 1.0):.3f} ({cal.get('fitted_on', '')}); "
