@@ -7,7 +7,7 @@ const numbers = z.array(z.number());
 
 export const roundStateSchema = z.object({
   /** lib/uair MixtureJSON: the preference distribution the round samples from */
-  mixture: z.unknown(),
+  mixture: z.unknown().optional(),
   /** where round 0's prior came from ("model prior" or the institution profile's summary) */
   priorSource: z.string().optional(),
   /** rectify: the round whose votes move the mixture (applied by the worker) */

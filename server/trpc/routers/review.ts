@@ -186,7 +186,7 @@ export const reviewRouter = router({
       const preview = (r.summary as { preview?: { candidates?: unknown[]; slices?: number[] } | null }).preview;
       return {
         ...r,
-        priorSource: stateOf({ ...r, state } as never).priorSource ?? null,
+        priorSource: (state as { priorSource?: string } | null)?.priorSource ?? null,
         recommendedUrl: r.recommendedKey ? maskUrl(r.id, "recommended") : null,
         candidates: r.candidates.map((c) => ({ ...c, url: maskUrl(r.id, `candidate-${c.index}`) })),
         preview: preview
