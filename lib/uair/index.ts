@@ -25,3 +25,5 @@ export {
 export type { ProfileJSON, ProfilePriorOptions, ProfileStats, RunningScalar } from "./profile";
 export { buildRound, planRound } from "./round";
 export type { BuildRoundInput, PlanRoundInput, Round, RoundCandidate } from "./round";
+export { interactionsToReach, jitteredBox, nextClick, simulatedPick } from "./simulate";
+export type { Box, Click, PickOptions, SimulatedPick } from "./simulate";
