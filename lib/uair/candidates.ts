@@ -4,7 +4,7 @@
 import { dice } from "../metrics/overlap";
 import { UairError } from "./errors";
 import { kMedoids } from "./kmedoids";
-import { checkDims, checkStructure, downsampleMask, majorityLabels, softDice, structureMask, type Dims3, type Structure } from "./masks";
+import { checkDims, checkStructure, downsampleMask, downsampleStructure, majorityLabels, softDice, structureMask, type Dims3, type Structure } from "./masks";
 import { checkVoxelMl, differenceFrom, summariseMask, type DifferenceSummary, type MaskSummary } from "./summary";
 
 export interface CandidateOptions {
@@ -86,7 +86,7 @@ export function selectCandidates(samples: readonly Uint8Array[], dims: Dims3, op
 
   const n = samples.length;
   const recommended = majorityLabels(samples);
-  const soft = samples.map((s) => downsampleMask(structureMask(s, structure), dims, factor).data);
+  const soft = samples.map((s) => downsampleStructure(s, structure, dims, factor).data);
   // the diagonal stays 0: soft Dice of a soft mask with itself is below 1, but a sample is its own twin
   const distances = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
