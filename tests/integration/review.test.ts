@@ -22,7 +22,7 @@ const reader = () => {
 };
 
 beforeAll(async () => {
-  app = await startUair({ env: testEnv({ DATABASE_URL: await freshDatabase(), PORT: "0", UAIR_WORKERS: "1", UAIR_CANDIDATE_SAMPLES: "8", UAIR_MODEL_DIR: "models/smoke" }), log: () => undefined });
+  app = await startUair({ env: testEnv({ DATABASE_URL: await freshDatabase(), PORT: "0", UAIR_WORKERS: "1", UAIR_CANDIDATE_SAMPLES: "8" }), log: () => undefined });
   world = await makeWorld(app.services.db);
   await app.services.db.project.update({ where: { id: world.projectA.id }, data: { candidateCount: 3, maxRounds: 3 } });
   const kase = await app.services.db.case.create({ data: { projectId: world.projectA.id, label: "patient A" } });
