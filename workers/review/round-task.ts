@@ -25,6 +25,8 @@ const PREVIEW_HALF_SLAB = 2;
 const COARSE_STEP = 4;
 /** slices of margin around the liver where candidates are decoded */
 const MARGIN = 2;
+/** model-grid pixels (2 mm: 80 mm²) below which a slice's liver is noise, not liver */
+const MIN_LIVER_PIXELS = 20;
 let cache: EncoderCache | undefined;
 
 const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
@@ -172,11 +174,16 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
   // from the liver are never encoded; then encode that range (cached per case for later rounds)
   // and decode the codes on the slices where the prior mean sees liver, with a margin. Samples
   // stay background elsewhere.
-  const hasLiver = (z: number) => mean.subarray(z * plane, (z + 1) * plane).some((v) => v > 0);
+  // a slice "has liver" when the prior mean's liver covers a real area there (stray pixels in
+  // other organs would otherwise widen the range to most of the scan)
+  const liverArea = (z: number) => mean.subarray(z * plane, (z + 1) * plane).reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
+  const minArea = (areas: number[]) => Math.max(MIN_LIVER_PIXELS, 0.02 * Math.max(0, ...areas));
   const coarse = range(0, nz).filter((z) => z % COARSE_STEP === 0 && (z < s0 || z >= s1));
   await encodeSlices(model, prep, enc, coarse, { timings, onProgress: (d, total) => void h.progress("finding the liver", 10 + (15 * d) / total).catch(() => undefined) });
   await decodeSlices(model, enc, new Float32Array(0), coarse, [mean], { priorMean: true, timings });
-  const seen = [...coarse, ...slab].filter(hasLiver);
+  const coarseAreas = [...coarse, ...slab].map((z) => [z, liverArea(z)] as const);
+  const coarseMin = minArea(coarseAreas.map(([, a]) => a));
+  const seen = coarseAreas.filter(([, a]) => a >= coarseMin).map(([z]) => z);
   const lo = seen.length ? Math.max(0, Math.min(...seen) - COARSE_STEP - MARGIN) : 0;
   const hi = seen.length ? Math.min(nz - 1, Math.max(...seen) + COARSE_STEP + MARGIN) : -1;
   const span = range(lo, hi + 1).filter((z) => z < s0 || z >= s1);
@@ -184,9 +191,12 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
   cache.trim(cacheKey);
   await decodeSlices(model, enc, new Float32Array(0), span.filter((z) => z % COARSE_STEP !== 0), [mean], { priorMean: true, timings });
   const liverSlices = new Set<number>(slab);
-  for (let z = lo; z <= hi; z++) {
-    if (hasLiver(z)) for (let d = -MARGIN; d <= MARGIN; d++) if (z + d >= lo && z + d <= hi) liverSlices.add(z + d);
-  }
+  const areas = range(lo, hi + 1).map(liverArea);
+  const fineMin = minArea(areas);
+  areas.forEach((a, i) => {
+    const z = lo + i;
+    if (a >= fineMin) for (let d = -MARGIN; d <= MARGIN; d++) if (z + d >= lo && z + d <= hi) liverSlices.add(z + d);
+  });
   const roi = [...liverSlices].filter((z) => z < s0 || z >= s1).sort((a, b) => a - b);
   await decodeSlices(model, enc, codes, roi, outs, { priorMean: true, timings, onProgress: (d, total) => void h.progress("decoding candidates", 55 + (30 * d) / total).catch(() => undefined) });
   await h.progress("choosing diverse candidates", 86);
