@@ -5,6 +5,9 @@ import { expect, test, type Locator } from "@playwright/test";
 import { decode } from "fast-png";
 import { signedIn } from "./helpers";
 
+// the import has finished (the review spec may already have reviewed Patient A)
+const IMPORTED = '[data-status="READY"], [data-status="IN_REVIEW"], [data-status="FINAL"]';
+
 type Shot = { width: number; height: number; rgb: (x: number, y: number) => [number, number, number] };
 
 async function shoot(canvas: Locator, path?: string): Promise<Shot> {
@@ -74,7 +77,7 @@ test("the case viewer shows the CT, windows, overlays and the crosshair readout"
   await page.getByRole("link", { name: "Liver CT demo" }).click();
   const rows = page.getByTestId("case-row");
   // other specs may have added cases to the demo project: wait for Patient A itself
-  await expect(rows.filter({ hasText: "Patient A" }).locator('[data-status="READY"]')).toBeVisible({ timeout: 60_000 });
+  await expect(rows.filter({ hasText: "Patient A" }).locator(IMPORTED)).toBeVisible({ timeout: 60_000 });
   await page.getByRole("link", { name: /Patient A/ }).click();
   await expect(page.getByRole("heading", { name: /Patient A/ })).toBeVisible();
 
@@ -194,7 +197,7 @@ test("a volume that cannot be fetched shows an error in the viewer, and the rest
   );
   await signedIn(page, "reader1@demo.uair");
   await page.getByRole("link", { name: "Liver CT demo" }).click();
-  await expect(page.getByTestId("case-row").filter({ hasText: "Patient A" }).locator('[data-status="READY"]')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId("case-row").filter({ hasText: "Patient A" }).locator(IMPORTED)).toBeVisible({ timeout: 60_000 });
   await page.getByRole("link", { name: /Patient A/ }).click();
   await expect(page.getByTestId("viewer-error")).toHaveText("Could not download the CT: storage unavailable");
   await expect(page.getByTestId("viewer")).toHaveAttribute("data-ready", "false");

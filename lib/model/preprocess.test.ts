@@ -46,7 +46,7 @@ describe.each(dirs.map((d) => [path.basename(d), d]))("preprocessing of %s match
     const got = x.subarray(0, want.data.length);
     expect(maxAbsDiff(got, want.data)).toBeLessThanOrEqual(atol);
     // the fixture slice is not blank: the comparison says something
-    expect(new Set(Array.from(got.subarray(0, 5000), (v) => Math.round(v * 10))).size).toBeGreaterThan(5);
+    expect(new Set(Array.from(got, (v) => Math.round(v * 10))).size).toBeGreaterThan(5);
   });
 });
 
