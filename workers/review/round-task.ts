@@ -187,6 +187,13 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
   const lo = seen.length ? Math.max(0, Math.min(...seen) - COARSE_STEP - MARGIN) : 0;
   const hi = seen.length ? Math.min(nz - 1, Math.max(...seen) + COARSE_STEP + MARGIN) : -1;
   const span = range(lo, hi + 1).filter((z) => z < s0 || z >= s1);
+  // features of slices outside the liver's range are not needed again: free them (memory)
+  for (const z of coarse) {
+    if ((z < lo || z > hi) && enc.features[z]) {
+      enc.bytes -= enc.features[z]!.byteLength;
+      enc.features[z] = undefined;
+    }
+  }
   await encodeSlices(model, prep, enc, span, { timings, onProgress: (d, total) => void h.progress("encoding slices", 25 + (30 * d) / total).catch(() => undefined) });
   cache.trim(cacheKey);
   await decodeSlices(model, enc, new Float32Array(0), span.filter((z) => z % COARSE_STEP !== 0), [mean], { priorMean: true, timings });
@@ -198,7 +205,8 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
     if (a >= fineMin) for (let d = -MARGIN; d <= MARGIN; d++) if (z + d >= lo && z + d <= hi) liverSlices.add(z + d);
   });
   const roi = [...liverSlices].filter((z) => z < s0 || z >= s1).sort((a, b) => a - b);
-  await decodeSlices(model, enc, codes, roi, outs, { priorMean: true, timings, onProgress: (d, total) => void h.progress("decoding candidates", 55 + (30 * d) / total).catch(() => undefined) });
+  // the prior mean of these slices is known from the range search: decode the N codes only
+  await decodeSlices(model, enc, codes, roi, samples, { timings, onProgress: (d, total) => void h.progress("decoding candidates", 55 + (30 * d) / total).catch(() => undefined) });
   await h.progress("choosing diverse candidates", 86);
   // cluster only the slices that were decoded: the rest is background in every sample
   const zLo = Math.min(...liverSlices);
