@@ -13,6 +13,7 @@ const { values: a } = parseArgs({
     k: { type: "string", default: "4" },
     rounds: { type: "string", default: "6" },
     seed: { type: "string", default: "1" },
+    spread: { type: "string", default: "1" },
     out: { type: "string" },
   },
 });
@@ -25,6 +26,7 @@ const { table } = await runEval({
   k: Number(a.k),
   rounds: Number(a.rounds),
   seed: Number(a.seed),
+  spread: Number(a.spread),
   out: a.out,
   log: (l) => console.log(l),
 });

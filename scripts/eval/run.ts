@@ -37,6 +37,8 @@ export interface EvalOptions {
   /** interactions per method (method: 6) */
   rounds: number;
   seed: number;
+  /** round 0 samples eps with this standard deviation (1 = the model's prior) */
+  spread?: number;
   out?: string;
   log?: (line: string) => void;
 }
@@ -129,6 +131,7 @@ export async function runEval(o: EvalOptions): Promise<{ runs: Run[]; table: str
         for (const mode of ["perfect", "noisy"] as const) {
           const rng = createRng(o.seed * 7919 + (mode === "noisy" ? 1 : 0));
           let mixture = standardMixture(D);
+          mixture.variances.fill((o.spread ?? 1) ** 2);
           const steps: Step[] = [];
           for (let r = 1; r <= o.rounds; r++) {
             const t0 = performance.now();
