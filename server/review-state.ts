@@ -1,7 +1,11 @@
 // The JSON a review round keeps in ReviewRound.state: written by the server (round 0's prior,
 // the round a pick asks for) and by the worker (the codes it decoded), read by both. Validated
 // on read so a malformed row fails loudly instead of decoding nonsense.
+import type { Prisma } from "@prisma/client";
 import { z } from "zod";
+
+/** lib/uair's results are plain data; Prisma's JSON input type wants index signatures. */
+export const asJson = (v: unknown) => v as Prisma.InputJsonValue;
 
 const numbers = z.array(z.number());
 

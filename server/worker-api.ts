@@ -5,4 +5,4 @@ export { audit } from "./audit";
 export { createPublisher, type Realtime, type RealtimeEvent } from "./realtime/bus";
 export { storageFromEnv, sha256Hex, type Storage } from "./storage";
 export { loadEnv, type Env } from "./env";
-export { readRoundState, type RoundState } from "./review-state";
+export { asJson, readRoundState, type RoundState } from "./review-state";

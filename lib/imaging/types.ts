@@ -1,5 +1,7 @@
 // Shared types for lib/imaging. Voxel order everywhere is x fastest: index = i + nx * (j + ny * k),
 // the NIfTI order, so one affine maps voxel (i, j, k) to RAS world millimetres for every format.
+import { CodedError } from "../errors";
+
 
 export type VoxelArray =
   | Int8Array
@@ -64,17 +66,7 @@ export type ImagingErrorCode =
  * `message` says what is wrong with the file and what to do about it; `details` carries
  * structured facts (file names, series list) for a UI that wants to offer a choice.
  */
-export class ImagingError extends Error {
-  readonly code: ImagingErrorCode;
-  readonly details?: Record<string, unknown>;
-
-  constructor(code: ImagingErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message);
-    this.name = "ImagingError";
-    this.code = code;
-    this.details = details;
-  }
-}
+export class ImagingError extends CodedError<ImagingErrorCode> {}
 
 export function isImagingError(e: unknown, code?: ImagingErrorCode): e is ImagingError {
   return e instanceof ImagingError && (code === undefined || e.code === code);

@@ -1,5 +1,7 @@
 // Every way a model folder can be unusable. `code` is stable (workers and the UI switch on it);
 // `message` says what is wrong and what to do about it.
+import { CodedError } from "../errors";
+
 export type ModelErrorCode =
   | "MANIFEST_MISSING"
   | "BAD_MANIFEST"
@@ -11,17 +13,7 @@ export type ModelErrorCode =
   | "BAD_NPY"
   | "BAD_INPUT";
 
-export class ModelError extends Error {
-  readonly code: ModelErrorCode;
-  readonly details?: Record<string, unknown>;
-
-  constructor(code: ModelErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message);
-    this.name = "ModelError";
-    this.code = code;
-    this.details = details;
-  }
-}
+export class ModelError extends CodedError<ModelErrorCode> {}
 
 export function isModelError(e: unknown, code?: ModelErrorCode): e is ModelError {
   return e instanceof ModelError && (code === undefined || e.code === code);

@@ -1,5 +1,7 @@
 // Every way an input to the preference engine can be unusable. `code` is stable (workers and the
 // UI switch on it); `message` says what is wrong and what to do about it.
+import { CodedError } from "../errors";
+
 export type UairErrorCode =
   | "BAD_INPUT"
   | "EMPTY_SAMPLES"
@@ -9,17 +11,7 @@ export type UairErrorCode =
   | "BAD_PICK"
   | "BAD_PROFILE";
 
-export class UairError extends Error {
-  readonly code: UairErrorCode;
-  readonly details?: Record<string, unknown>;
-
-  constructor(code: UairErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message);
-    this.name = "UairError";
-    this.code = code;
-    this.details = details;
-  }
-}
+export class UairError extends CodedError<UairErrorCode> {}
 
 export function isUairError(e: unknown, code?: UairErrorCode): e is UairError {
   return e instanceof UairError && (code === undefined || e.code === code);

@@ -1,6 +1,7 @@
 // Encoder outputs per case while it is under review: every round of a case decodes new codes
 // from the same features, so the encoder (the expensive half) runs once per slice per case.
 // Bounded by bytes; least recently used cases go first.
+import type { Volume } from "../../lib/imaging";
 import { emptyEncoding, prepareVolume, type EncodedVolume, type PreparedVolume } from "../../lib/model";
 import type { LoadedModel } from "../model/load";
 
@@ -17,7 +18,7 @@ export class EncoderCache {
   constructor(private readonly maxBytes: number) {}
 
   /** The case's encoding, created (preprocessed, nothing encoded yet) when absent. */
-  get(key: string, model: LoadedModel, load: () => Promise<import("../../lib/imaging").Volume>): Promise<CaseEncoding> {
+  get(key: string, model: LoadedModel, load: () => Promise<Volume>): Promise<CaseEncoding> {
     const hit = this.entries.get(key);
     if (hit) {
       hit.lastUsed = performance.now();
@@ -33,16 +34,13 @@ export class EncoderCache {
 
   /** Call after encoding: evicts the least recently used cases beyond the byte budget. */
   trim(keep?: string): void {
-    const size = () => [...this.entries.values()].reduce((n, e) => n + e.enc.bytes + e.prep.hu.byteLength, 0);
-    const byAge = [...this.entries.values()].sort((a, b) => a.lastUsed - b.lastUsed);
-    for (const e of byAge) {
-      if (size() <= this.maxBytes) break;
-      if (e.key !== keep) this.entries.delete(e.key);
+    let size = this.bytes;
+    for (const e of [...this.entries.values()].sort((a, b) => a.lastUsed - b.lastUsed)) {
+      if (size <= this.maxBytes) break;
+      if (e.key === keep) continue;
+      this.entries.delete(e.key);
+      size -= e.enc.bytes + e.prep.hu.byteLength;
     }
-  }
-
-  drop(prefix: string): void {
-    for (const k of this.entries.keys()) if (k.startsWith(prefix)) this.entries.delete(k);
   }
 
   get bytes(): number {

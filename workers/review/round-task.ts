@@ -2,12 +2,11 @@
 // (round t+1, the previous round's votes applied to its mixture): decode the round's codes, build
 // the recommended mask and K diverse candidates, store them, open the round. The slices around
 // the reader's focus are done first and published as a preview; the whole volume follows.
-import type { Prisma } from "@prisma/client";
 import { readNifti } from "../../lib/imaging/nifti-read";
 import type { Vec3 } from "../../lib/imaging/types";
 import { decodeSlices, encodeSlices, labelsToVolume, type PreparedVolume, type Timings } from "../../lib/model";
 import { buildRound, mixtureFromJSON, mixtureToJSON, planRound, structureVoxels, updateFromVotes, type Mixture, type Round, type Structure } from "../../lib/uair";
-import { audit, readRoundState, type RoundState } from "../../server/worker-api";
+import { asJson, audit, readRoundState, type RoundState } from "../../server/worker-api";
 import { UserFacingError, type JobHelpers, type WorkerContext } from "../job";
 import type { LoadedModel } from "../model/load";
 import { workerModel } from "../model/registry";
@@ -69,8 +68,6 @@ async function storeRoundMasks(ctx: WorkerContext, prefix: string, round: Round,
   return { recommendedKey, candidateKeys };
 }
 
-// lib/uair's summaries are plain data; Prisma's JSON type wants index signatures
-const json = (v: unknown) => v as Prisma.InputJsonValue;
 
 /** A round built on slices [z0, z0 + n) put back into the whole volume: labels embedded, slice numbers shifted. */
 function shiftRound(r: Round, z0: number, plane: number, nz: number): Round {
@@ -157,7 +154,7 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
   await ctx.db.reviewRound.update({
     where: { id: round.id },
     data: {
-      summary: json({
+      summary: asJson({
         preview: {
           slices: [s0, s1 - 1],
           recommendedKey: previewKeys.recommendedKey,
@@ -253,10 +250,10 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
     const why = current ? await staleReason(tx, current) : "the round was deleted";
     if (why) return why;
     await tx.candidate.deleteMany({ where: { roundId: p.roundId } });
-    await tx.candidate.createMany({ data: full.candidates.map((_, i) => ({ roundId: p.roundId, index: i, maskKey: keys.candidateKeys[i], summary: json(candidateSummary(full, i)) })) });
+    await tx.candidate.createMany({ data: full.candidates.map((_, i) => ({ roundId: p.roundId, index: i, maskKey: keys.candidateKeys[i], summary: asJson(candidateSummary(full, i)) })) });
     await tx.reviewRound.update({
       where: { id: p.roundId },
-      data: { status: "OPEN", model: summary.model, state: newState as Prisma.InputJsonValue, recommendedKey: keys.recommendedKey, summary: json({ ...summary, preview: (current!.summary as { preview?: unknown }).preview ?? null }) },
+      data: { status: "OPEN", model: summary.model, state: asJson(newState), recommendedKey: keys.recommendedKey, summary: asJson({ ...summary, preview: (current!.summary as { preview?: unknown }).preview ?? null }) },
     });
     await audit(tx, {
       actorId: null,
@@ -270,5 +267,5 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
   });
   if (applied) return drop(applied);
   await publish("ready", "OPEN");
-  return json(summary);
+  return asJson(summary);
 };

@@ -2,20 +2,18 @@
 // a candidate (the next round is rectified toward it), or accept (the case is final, the pick
 // joins the institution's preference profile), and read the rounds.
 import { createHash } from "node:crypto";
-import type { Prisma } from "@prisma/client";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { addObservation, emptyProfile, mixtureToJSON, profileCovariance, profileFromJSON, profilePrior, profileToJSON, standardMixture, describeProfile, type Structure } from "../../../lib/uair";
 import { audit } from "../../audit";
 import { reviewModel } from "../../review/model-id";
 import { acceptedObservation, castVote, newSeed, openRound, stateOf } from "../../review/rounds";
-import type { RoundState } from "../../review-state";
+import { asJson, type RoundState } from "../../review-state";
 import type { Db } from "../../db/client";
 import type { Queue } from "../../queue/producer";
 import { caseProcedure, router } from "../trpc";
 
 const REVIEW_ROLES = ["READER", "ADJUDICATOR", "ADMIN"] as const;
-const json = (v: unknown) => v as Prisma.InputJsonValue;
 const structureSchema = z.enum(["tumour", "liver"]);
 
 /** Queue the job that computes a round, and remember it on the round (the UI follows its progress). */
@@ -49,7 +47,7 @@ export const reviewRouter = router({
         if (count === 0) throw new TRPCError({ code: "CONFLICT", message: `This case is ${ctx.kase.status.toLowerCase().replace("_", " ")}; a review starts on a ready case` });
         const last = await tx.reviewRound.findFirst({ where: { caseId: ctx.kase.id }, orderBy: { index: "desc" } });
         return tx.reviewRound.create({
-          data: { caseId: ctx.kase.id, index: (last?.index ?? -1) + 1, structure: input.structure, seed: newSeed(), model: model.key, state: json(state) },
+          data: { caseId: ctx.kase.id, index: (last?.index ?? -1) + 1, structure: input.structure, seed: newSeed(), model: model.key, state: asJson(state) },
         });
       });
       const jobRunId = await queueRound(ctx, "propose-round", round.id);
@@ -82,7 +80,7 @@ export const reviewRouter = router({
         const closed = await tx.reviewRound.updateMany({ where: { id: round.id, status: "OPEN" }, data: { status: "CLOSED", closedAt: new Date(), consensusCandidateId: candidate.id } });
         if (closed.count === 0) throw new TRPCError({ code: "CONFLICT", message: `Round ${round.index + 1} was closed meanwhile` });
         const state: RoundState = { mixture: stateOf(round).mixture, rectifyFrom: round.id, focusSlice: input.focusSlice };
-        return tx.reviewRound.create({ data: { caseId: ctx.kase.id, index: round.index + 1, structure: round.structure, seed: newSeed(), model: round.model, state: json(state) } });
+        return tx.reviewRound.create({ data: { caseId: ctx.kase.id, index: round.index + 1, structure: round.structure, seed: newSeed(), model: round.model, state: asJson(state) } });
       });
       const jobRunId = await queueRound(ctx, "rectify", next.id);
       await audit(ctx.db, {
@@ -132,7 +130,7 @@ export const reviewRouter = router({
             maskKey,
             sha256,
             createdById: ctx.user.userId,
-            provenance: json({
+            provenance: asJson({
               model: modelKey,
               structure: round.structure,
               accepted: candidate ? `round ${round.index + 1}, candidate ${candidate.index + 1}` : `round ${round.index + 1}, recommended mask`,
@@ -149,7 +147,7 @@ export const reviewRouter = router({
           const row = await tx.preferenceProfile.findUnique({ where: { institutionId_structure_model: { institutionId: ctx.institutionId, structure: round.structure, model: modelKey } } });
           const before = row ? profileFromJSON(row.stats) : emptyProfile(round.structure as Structure, obs.deltaZ.length);
           const after = addObservation(before, obs.deltaZ, obs.volumeRatio);
-          const data = { count: after.n, mean: Array.from(after.mean), covariance: Array.from(profileCovariance(after)), stats: json(profileToJSON(after)) };
+          const data = { count: after.n, mean: Array.from(after.mean), covariance: Array.from(profileCovariance(after)), stats: asJson(profileToJSON(after)) };
           await tx.preferenceProfile.upsert({
             where: { institutionId_structure_model: { institutionId: ctx.institutionId, structure: round.structure, model: modelKey } },
             create: { institutionId: ctx.institutionId, structure: round.structure, model: modelKey, ...data },
