@@ -5,15 +5,11 @@
 // a rectified round within the same bounds; worker memory under 1.5 GB.
 import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
-import zlib from "node:zlib";
 import { readNifti, toCanonicalCT } from "../lib/imaging";
-import { encodeNifti } from "../lib/imaging/nifti-write";
 import type { Volume } from "../lib/imaging/types";
-import { startUair } from "../server/app";
-import { loadEnv } from "../server/env";
 import type { RealtimeEvent } from "../server/realtime/bus";
-import { connected, emitAck, httpClient } from "../tests/helpers/http-client";
+import { connected, emitAck } from "../tests/helpers/http-client";
+import { withDemoServer } from "./demo-server";
 
 /** Linear interpolation to thinner slices (sz / factor): a thin-slice version of a real CT. */
 function thinSlices(v: Volume<Int16Array>, factor: number): Volume<Int16Array> {
@@ -38,68 +34,53 @@ const peakRss = (pid: number) => {
   return m ? Number(m[1]) / 1024 : NaN;
 };
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "uair-bench-candidates-"));
-const app = await startUair({
-  env: loadEnv({ PORT: "0", UAIR_DATA_DIR: dataDir, UAIR_EMBEDDED_PG_PORT: "0", UAIR_WORKERS: "1", UAIR_CANDIDATE_SAMPLES: process.env.UAIR_CANDIDATE_SAMPLES ?? "24", UAIR_MODEL_DIR: process.env.UAIR_MODEL_DIR ?? "models/uair-liver-v1" }),
-  withNext: false,
-  log: () => undefined,
-});
-try {
-  const reader = httpClient(app.url);
-  await reader.client.auth.signIn.mutate({ email: "admin@demo.uair", password: "uair-demo" });
-  const [project] = await reader.client.project.list.query();
-  await app.services.db.project.update({ where: { id: project.id }, data: { candidateCount: 4 } });
-  // 3 mm -> 1.25 mm: patient A's 42 liver slices become about 100
-  const ct = thinSlices(toCanonicalCT(readNifti(new Uint8Array(fs.readFileSync("data/ct/patient-a/ct.nii.gz")))), 2.4);
-  const { caseId } = await reader.client.case.create.mutate({ projectId: project.id, label: "bench: patient A at 1.25 mm" });
-  const gz = zlib.gzipSync(encodeNifti(ct), { level: 1 });
-  const put = await fetch(`${app.url}/api/cases/${caseId}/files/ct.nii.gz`, { method: "PUT", body: gz, headers: { cookie: reader.cookie() } });
-  if (put.status !== 200) throw new Error(`upload failed: ${put.status}`);
-  await reader.client.case.startIngest.mutate({ caseId });
-  for (let i = 0; (await reader.client.case.byId.query({ caseId })).status !== "READY"; i++) {
-    if (i > 1200) throw new Error("ingest did not finish");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const s = reader.socket();
-  await connected(s);
-  await emitAck(s, "case:join", caseId);
-  const events: { e: Extract<RealtimeEvent, { type: "round" }>; t: number }[] = [];
-  s.on("round", (e) => events.push({ e, t: performance.now() }));
-  const waitFor = async (roundId: string, stage: string) => {
-    for (let i = 0; i < 1200; i++) {
-      const hit = events.find((x) => x.e.roundId === roundId && x.e.stage === stage);
-      if (hit) return hit.t;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`no ${stage} event for round ${roundId}`);
-  };
-  const focusSlice = Math.floor(ct.dims[2] * 0.6);
-  const rows: string[] = [];
-  const report = async (label: string, t0: number, roundId: string) => {
-    const preview = (await waitFor(roundId, "preview")) - t0;
-    const ready = (await waitFor(roundId, "ready")) - t0;
-    const r = (await reader.client.review.rounds.query({ caseId })).find((x) => x.id === roundId)!;
-    const sum = r.summary as { liverSlices: number; slices: number; samples: number; timings: Record<string, number>; pruned: unknown[] };
-    const tm = sum.timings;
-    rows.push(
-      `${label.padEnd(22)} slices in view ${(preview / 1000).toFixed(2)} s [≤ 1 s: ${preview <= 1000 ? "met" : "MISSED"}]   whole volume ${(ready / 1000).toFixed(2)} s [≤ 15 s: ${ready <= 15000 ? "met" : "MISSED"}]`,
-      `${"".padEnd(22)} ${sum.liverSlices}/${sum.slices} slices decoded x ${sum.samples} codes, ${r.candidates.length} candidates (+${sum.pruned.length} pruned); worker: encoder ${tm.encodeMs} ms, decoder ${tm.decodeMs} ms, preprocessing ${tm.preprocessMs} ms, clustering ${tm.clusterMs} ms, storing masks ${tm.storeMs} ms, job ${tm.totalMs} ms`,
-    );
-    return r;
-  };
-  let t0 = performance.now();
-  const { roundId } = await reader.client.review.start.mutate({ caseId, structure: "tumour", focusSlice });
-  const r0 = await report("round 1 (cold)", t0, roundId);
-  t0 = performance.now();
-  const { nextRoundId } = await reader.client.review.pick.mutate({ caseId, roundId: r0.id, candidateIndex: 0, focusSlice });
-  await report("round 2 (rectified)", t0, nextRoundId);
-  s.close();
-  const beat = await app.services.db.workerHeartbeat.findFirstOrThrow();
-  const rss = peakRss(beat.pid);
-  console.log(`bench:candidates on ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), CT ${ct.dims.join("x")} at ${ct.spacing.map((x) => x.toFixed(2)).join("x")} mm, N = ${process.env.UAIR_CANDIDATE_SAMPLES ?? 24}, K = 4`);
-  for (const r of rows) console.log(r);
-  console.log(`worker peak memory (VmHWM) ${rss.toFixed(0)} MB [≤ 1536 MB: ${rss <= 1536 ? "met" : "MISSED"}]`);
-} finally {
-  await app.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-}
+await withDemoServer(
+  "candidates",
+  { UAIR_CANDIDATE_SAMPLES: process.env.UAIR_CANDIDATE_SAMPLES ?? "24", UAIR_MODEL_DIR: process.env.UAIR_MODEL_DIR ?? "models/uair-liver-v1" },
+  false,
+  async ({ app, admin: reader, projectId, ingest }) => {
+    await app.services.db.project.update({ where: { id: projectId }, data: { candidateCount: 4 } });
+    // 3 mm -> 1.25 mm: patient A's 42 liver slices become about 100
+    const ct = thinSlices(toCanonicalCT(readNifti(new Uint8Array(fs.readFileSync("data/ct/patient-a/ct.nii.gz")))), 2.4);
+    const { caseId } = await ingest("bench: patient A at 1.25 mm", ct);
+    const s = reader.socket();
+    await connected(s);
+    await emitAck(s, "case:join", caseId);
+    const events: { e: Extract<RealtimeEvent, { type: "round" }>; t: number }[] = [];
+    s.on("round", (e) => events.push({ e, t: performance.now() }));
+    const waitFor = async (roundId: string, stage: string) => {
+      for (let i = 0; i < 1200; i++) {
+        const hit = events.find((x) => x.e.roundId === roundId && x.e.stage === stage);
+        if (hit) return hit.t;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`no ${stage} event for round ${roundId}`);
+    };
+    const focusSlice = Math.floor(ct.dims[2] * 0.6);
+    const rows: string[] = [];
+    const report = async (label: string, t0: number, roundId: string) => {
+      const preview = (await waitFor(roundId, "preview")) - t0;
+      const ready = (await waitFor(roundId, "ready")) - t0;
+      const r = (await reader.client.review.rounds.query({ caseId })).find((x) => x.id === roundId)!;
+      const sum = r.summary as { liverSlices: number; slices: number; samples: number; timings: Record<string, number>; pruned: unknown[] };
+      const tm = sum.timings;
+      rows.push(
+        `${label.padEnd(22)} slices in view ${(preview / 1000).toFixed(2)} s [≤ 1 s: ${preview <= 1000 ? "met" : "MISSED"}]   whole volume ${(ready / 1000).toFixed(2)} s [≤ 15 s: ${ready <= 15000 ? "met" : "MISSED"}]`,
+        `${"".padEnd(22)} ${sum.liverSlices}/${sum.slices} slices decoded x ${sum.samples} codes, ${r.candidates.length} candidates (+${sum.pruned.length} pruned); worker: encoder ${tm.encodeMs} ms, decoder ${tm.decodeMs} ms, preprocessing ${tm.preprocessMs} ms, clustering ${tm.clusterMs} ms, storing masks ${tm.storeMs} ms, job ${tm.totalMs} ms`,
+      );
+      return r;
+    };
+    let t0 = performance.now();
+    const { roundId } = await reader.client.review.start.mutate({ caseId, structure: "tumour", focusSlice });
+    const r0 = await report("round 1 (cold)", t0, roundId);
+    t0 = performance.now();
+    const { nextRoundId } = await reader.client.review.pick.mutate({ caseId, roundId: r0.id, candidateIndex: 0, focusSlice });
+    await report("round 2 (rectified)", t0, nextRoundId);
+    s.close();
+    const beat = await app.services.db.workerHeartbeat.findFirstOrThrow();
+    const rss = peakRss(beat.pid);
+    console.log(`bench:candidates on ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), CT ${ct.dims.join("x")} at ${ct.spacing.map((x) => x.toFixed(2)).join("x")} mm, N = ${process.env.UAIR_CANDIDATE_SAMPLES ?? 24}, K = 4`);
+    for (const r of rows) console.log(r);
+    console.log(`worker peak memory (VmHWM) ${rss.toFixed(0)} MB [≤ 1536 MB: ${rss <= 1536 ? "met" : "MISSED"}]`);
+  },
+);

@@ -1,39 +1,15 @@
 // Time from opening a case to the viewer's first drawn slice, for a 512×512×300 CT, in Debian's
 // Chromium against the real product (embedded PostgreSQL, worker, production build).
 // Target (issue 3): ≤ 2 s.
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import zlib from "node:zlib";
 import { chromium } from "@playwright/test";
-import { encodeNifti } from "../lib/imaging/nifti-write";
-import { startUair } from "../server/app";
-import { loadEnv } from "../server/env";
 import { ensureNextBuild } from "../server/next-build";
-import { httpClient } from "../tests/helpers/http-client";
+import { withDemoServer } from "./demo-server";
 import { syntheticCT } from "./synthetic-ct";
 
 export async function benchViewer(runs = 5): Promise<void> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "uair-bench-viewer-"));
   await ensureNextBuild(() => undefined);
-  const app = await startUair({
-    env: loadEnv({ PORT: "0", UAIR_DATA_DIR: dataDir, UAIR_EMBEDDED_PG_PORT: "0", UAIR_WORKERS: "1", NODE_ENV: "production" }),
-    withNext: true,
-    log: () => undefined,
-  });
-  try {
-    const admin = httpClient(app.url);
-    await admin.client.auth.signIn.mutate({ email: "admin@demo.uair", password: "uair-demo" });
-    const [project] = await admin.client.project.list.query();
-    const { caseId } = await admin.client.case.create.mutate({ projectId: project.id, label: "bench 512x512x300" });
-    const gz = zlib.gzipSync(encodeNifti(syntheticCT()), { level: 1 });
-    const put = await fetch(`${app.url}/api/cases/${caseId}/files/ct.nii.gz`, { method: "PUT", body: gz, headers: { cookie: admin.cookie() } });
-    if (put.status !== 200) throw new Error(`upload failed: ${put.status}`);
-    await admin.client.case.startIngest.mutate({ caseId });
-    for (let i = 0; (await admin.client.case.byId.query({ caseId })).status !== "READY"; i++) {
-      if (i > 600) throw new Error("ingest did not finish");
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  await withDemoServer("viewer", { NODE_ENV: "production" }, true, async ({ app, admin, ingest }) => {
+    const { caseId, uploadBytes } = await ingest("bench 512x512x300", syntheticCT());
 
     const browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -90,10 +66,7 @@ export async function benchViewer(runs = 5): Promise<void> {
     const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
     console.log(
       `viewer first slice      median ${(median / 1000).toFixed(2)} s (target ≤ 2 s) ${median <= 2000 ? "OK" : "MISSED"}; first open of this case ${(first / 1000).toFixed(2)} s, ` +
-        `then ${rest.map((x) => (x / 1000).toFixed(2)).join(", ")} s · preview then ${(gz.length / 2 ** 20).toFixed(0)} MB full volume, SwiftShader WebGL on 2 CPUs`,
+        `then ${rest.map((x) => (x / 1000).toFixed(2)).join(", ")} s · preview then ${(uploadBytes / 2 ** 20).toFixed(0)} MB full volume, SwiftShader WebGL on 2 CPUs`,
     );
-  } finally {
-    await app.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
