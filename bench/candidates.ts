@@ -66,7 +66,7 @@ await withDemoServer(
       const tm = sum.timings;
       rows.push(
         `${label.padEnd(22)} slices in view ${(preview / 1000).toFixed(2)} s [≤ 1 s: ${preview <= 1000 ? "met" : "MISSED"}]   whole volume ${(ready / 1000).toFixed(2)} s [≤ 15 s: ${ready <= 15000 ? "met" : "MISSED"}]`,
-        `${"".padEnd(22)} ${sum.liverSlices}/${sum.slices} slices decoded x ${sum.samples} codes, ${r.candidates.length} candidates (+${sum.pruned.length} pruned); worker: encoder ${tm.encodeMs} ms, decoder ${tm.decodeMs} ms, preprocessing ${tm.preprocessMs} ms, clustering ${tm.clusterMs} ms, storing masks ${tm.storeMs} ms, job ${tm.totalMs} ms`,
+        `${"".padEnd(22)} ${sum.liverSlices}/${sum.slices} slices decoded x ${sum.samples} codes, ${r.candidates.length} candidates (+${sum.pruned.length} pruned); worker: encoder ${tm.encodeMs} ms, decoder ${tm.decodeMs} ms, preprocessing ${tm.preprocessMs} ms, clustering ${tm.clusterMs} ms, storing masks ${tm.storeMs} ms, job ${tm.totalMs} ms; decoded box ${(tm.boxVoxels / 1e6).toFixed(2)} M voxels (preview + volume)`,
       );
       return r;
     };

@@ -4,6 +4,7 @@ export {
   MODEL_FORMAT,
   PREPROCESS_VERSION,
   checkGraphAgainstManifest,
+  decoderTakesCrops,
   featureChannels,
   inputChannels,
   manifestSchema,
@@ -17,4 +18,4 @@ export { argmaxLabels, codesFor, seededNormals, softmaxProbabilities } from "./s
 export { readNpy } from "./npy";
 export type { NpyArray } from "./npy";
 export { decodeSlices, emptyEncoding, encodeSlices, segmentVolume } from "./segment";
-export type { EncodedVolume, EncoderOutput, ModelRunner, SegmentOptions, SegmentResult, Timings } from "./segment";
+export type { EncodedVolume, EncoderOutput, DecodeBox, ModelRunner, SegmentOptions, SegmentResult, Timings } from "./segment";

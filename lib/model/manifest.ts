@@ -101,6 +101,16 @@ export function featureChannels(m: ModelManifest): number {
   return f;
 }
 
+/**
+ * Whether the decoder takes any height and width (named dimensions in the manifest): a pointwise
+ * head decodes a crop of the features to the same crop of the logits, so a worker can decode
+ * only the pixels around the liver. Older exports fix them at the model size.
+ */
+export function decoderTakesCrops(m: ModelManifest): boolean {
+  const shape = m.onnx.decoder.inputs[0].shape;
+  return typeof shape[2] === "string" && typeof shape[3] === "string";
+}
+
 type Shape = (number | string)[];
 
 function declaredShapeChecks(m: ModelManifest): [string, Shape, Shape][] {

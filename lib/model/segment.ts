@@ -19,8 +19,11 @@ export interface ModelRunner {
   readonly manifest: ModelManifest;
   /** images [n][channels][size][size] */
   encode(images: Float32Array, n: number): Promise<EncoderOutput>;
-  /** features [nFeatures][f][size][size] (nFeatures 1 broadcasts), z [nCodes][latent] -> logits [nCodes][classes][size][size] */
-  decode(features: Float32Array, nFeatures: number, z: Float32Array, nCodes: number): Promise<Float32Array>;
+  /**
+   * features [nFeatures][f][h][w] (nFeatures 1 broadcasts), z [nCodes][latent] -> logits
+   * [nCodes][classes][h][w]; [h, w] is [size, size] unless the manifest's decoder takes crops
+   */
+  decode(features: Float32Array, nFeatures: number, z: Float32Array, nCodes: number, size?: readonly [number, number]): Promise<Float32Array>;
 }
 
 /** Encoder outputs of a volume's slices, filled in as slices are encoded. */
@@ -39,6 +42,26 @@ export interface Timings {
   preprocessMs: number;
   encodeMs: number;
   decodeMs: number;
+}
+
+/** A box of the model grid: columns x0..x0+w-1, rows y0..y0+h-1, slices z0..z0+d-1. */
+export interface DecodeBox {
+  x0: number;
+  y0: number;
+  z0: number;
+  w: number;
+  h: number;
+  d: number;
+}
+
+/** [f][size][size] features -> [f][box.h][box.w], into `out` (reused across slices) */
+function cropFeatures(features: Float32Array, f: number, size: number, box: DecodeBox, out: Float32Array): Float32Array {
+  for (let c = 0; c < f; c++)
+    for (let r = 0; r < box.h; r++) {
+      const from = c * size * size + (box.y0 + r) * size + box.x0;
+      out.set(features.subarray(from, from + box.w), (c * box.h + r) * box.w);
+    }
+  return out;
 }
 
 export function emptyEncoding(m: ModelManifest, nz: number): EncodedVolume {
@@ -99,7 +122,9 @@ export async function encodeSlices(
 /**
  * Decode eps rows (one 3-D candidate each: z_k = mu_k + sigma_k * eps on every slice k) on the
  * listed slices, writing argmax labels into `out[code]` ([nz][size][size] each). With
- * `priorMean`, one more output (the last) gets z = mu_k.
+ * `priorMean`, one more output (the last) gets z = mu_k. With `box` (a decoder that takes crops),
+ * only the box is decoded and `out` maps are box-shaped ([box.d][box.h][box.w]; the slices must
+ * lie inside it): a round near the liver needs neither the pixels nor the memory of the rest.
  */
 export async function decodeSlices(
   runner: ModelRunner,
@@ -107,18 +132,29 @@ export async function decodeSlices(
   eps: Float32Array,
   slices: readonly number[],
   out: Uint8Array[],
-  opts: RunOptions & { priorMean?: boolean; timings?: Timings } = {},
+  opts: RunOptions & { priorMean?: boolean; timings?: Timings; box?: DecodeBox } = {},
 ): Promise<void> {
   const m = runner.manifest;
   const d = m.latent_size;
-  const plane = m.preprocessing.size * m.preprocessing.size;
+  const size = m.preprocessing.size;
   const classes = m.classes.length;
   if (eps.length % d !== 0) throw new ModelError("BAD_INPUT", `eps has ${eps.length} values, not a multiple of the latent size ${d}.`);
   const nSamples = eps.length / d;
   const nCodes = nSamples + (opts.priorMean ? 1 : 0);
   if (nCodes === 0) throw new ModelError("BAD_INPUT", "ask for at least one code (eps rows or the prior mean).");
-  if (out.length !== nCodes || out.some((o) => o.length !== enc.nz * plane)) throw new ModelError("BAD_INPUT", `need ${nCodes} output maps of ${enc.nz}x${plane} labels.`);
   checkSlices(slices, enc.nz);
+  const box = opts.box ?? { x0: 0, y0: 0, z0: 0, w: size, h: size, d: enc.nz };
+  const { x0, y0, z0, w, h } = box;
+  if (![x0, y0, z0, w, h, box.d].every(Number.isInteger) || x0 < 0 || y0 < 0 || z0 < 0 || w < 1 || h < 1 || box.d < 1 || x0 + w > size || y0 + h > size || z0 + box.d > enc.nz) {
+    throw new ModelError("BAD_INPUT", `box ${JSON.stringify(box)} is not inside the ${size}x${size}x${enc.nz} model grid.`);
+  }
+  const outside = slices.find((k) => k < z0 || k >= z0 + box.d);
+  if (outside !== undefined) throw new ModelError("BAD_INPUT", `slice ${outside} is outside the box's slices ${z0}..${z0 + box.d - 1}.`);
+  const plane = w * h;
+  if (out.length !== nCodes || out.some((o) => o.length !== box.d * plane)) throw new ModelError("BAD_INPUT", `need ${nCodes} output maps of ${box.d}x${plane} labels.`);
+  const whole = w === size && h === size;
+  const f = featureChannels(m);
+  const crop = whole ? null : new Float32Array(f * plane);
   const labels = new Uint8Array(nCodes * plane);
   const z = new Float32Array(nCodes * d);
   let done = 0;
@@ -130,10 +166,10 @@ export async function decodeSlices(
     z.set(codesFor(mu, enc.logvar.subarray(k * d, (k + 1) * d), eps));
     if (opts.priorMean) z.set(mu, nSamples * d);
     const t = performance.now();
-    const logits = await runner.decode(features, 1, z, nCodes);
+    const logits = crop ? await runner.decode(cropFeatures(features, f, size, box, crop), 1, z, nCodes, [h, w]) : await runner.decode(features, 1, z, nCodes);
     if (opts.timings) opts.timings.decodeMs += performance.now() - t;
     argmaxLabels(logits, nCodes, classes, plane, labels);
-    for (let s = 0; s < nCodes; s++) out[s].set(labels.subarray(s * plane, (s + 1) * plane), k * plane);
+    for (let s = 0; s < nCodes; s++) out[s].set(labels.subarray(s * plane, (s + 1) * plane), (k - z0) * plane);
     opts.onProgress?.(++done, slices.length);
   }
 }

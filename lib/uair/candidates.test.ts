@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dice } from "../metrics/overlap";
 import { selectCandidates } from "./candidates";
-import { majorityLabels, structureMask, type Dims3 } from "./masks";
+import { downsampleStructure, majorityLabels, softDice, structureMask, type Dims3 } from "./masks";
 import { createRng } from "./rng";
 import { summariseMask } from "./summary";
 import { expectCode } from "./test-support/expect-code";
@@ -25,6 +25,12 @@ const copies = (s: Uint8Array, n: number) => Array.from({ length: n }, () => s.s
 describe("selectCandidates on toy samples", () => {
   const samples = toySamples(32, 5);
   const set = selectCandidates(samples, TOY_DIMS, { structure: "tumour", voxelMl: TOY_VOXEL_ML });
+
+  it("clusters on 1 - soft Dice of the 4x4x1-block tumour masks (the sparse sums equal the dense ones)", () => {
+    const soft = samples.map((x) => downsampleStructure(x, "tumour", TOY_DIMS, [4, 4, 1]).data);
+    for (let i = 0; i < samples.length; i++)
+      for (let j = 0; j < samples.length; j++) expect(set.distances[i * samples.length + j]).toBe(i === j ? 0 : Math.max(0, 1 - softDice(soft[i], soft[j])));
+  });
 
   it("returns at most K candidates that are pairwise (and versus the recommended mask) below the pruning Dice", () => {
     expect(set.candidates.length).toBeGreaterThanOrEqual(2);

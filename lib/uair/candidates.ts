@@ -4,7 +4,7 @@
 import { dice } from "../metrics/overlap";
 import { UairError } from "./errors";
 import { kMedoids } from "./kmedoids";
-import { checkDims, checkStructure, downsampleMask, downsampleStructure, majorityLabels, softDice, structureMask, type Dims3, type Structure } from "./masks";
+import { checkDims, checkLabels, checkStructure, downsampleMask, downsampleStructure, majorityLabels, softDice, structureMask, type Dims3, type Structure } from "./masks";
 import { checkVoxelMl, differenceFrom, summariseMask, type DifferenceSummary, type MaskSummary } from "./summary";
 
 export interface CandidateOptions {
@@ -66,6 +66,32 @@ export interface CandidateSet {
   distances: Float64Array;
 }
 
+interface NonZero {
+  index: Int32Array;
+  value: Float32Array;
+  sum: number;
+}
+
+/** The non-zero entries of a soft mask: target masks are mostly empty, so a pair costs its masks' extent, not the volume. */
+function nonZeroOf(a: Float32Array): NonZero {
+  const index: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== 0) {
+      index.push(i);
+      sum += a[i];
+    }
+  }
+  return { index: Int32Array.from(index), value: Float32Array.from(index, (i) => a[i]), sum };
+}
+
+/** softDice(a, b) from a's non-zero entries: the same products summed in the same order, so the same value. */
+function sparseSoftDice(a: NonZero, b: Float32Array, sumB: number): number {
+  let inter = 0;
+  for (let k = 0; k < a.index.length; k++) inter += a.value[k] * b[a.index[k]];
+  return a.sum + sumB === 0 ? 1 : (2 * inter) / (a.sum + sumB);
+}
+
 export function selectCandidates(samples: readonly Uint8Array[], dims: Dims3, opts: CandidateOptions): CandidateSet {
   if (samples.length === 0) throw new UairError("EMPTY_SAMPLES", "no samples to choose candidates from; decode at least one code first.");
   samples.forEach((s, i) => checkDims(dims, s.length, `sample ${i}`));
@@ -78,20 +104,17 @@ export function selectCandidates(samples: readonly Uint8Array[], dims: Dims3, op
   const minLesionVoxels = opts.minLesionVoxels ?? 1;
   if (!Number.isInteger(k) || k < 1) throw new UairError("BAD_INPUT", `k must be a positive integer, got ${k}.`);
   if (!(pruneDice > 0 && pruneDice <= 1)) throw new UairError("BAD_INPUT", `pruneDice must be in (0, 1], got ${pruneDice}.`);
-  samples.forEach((s, i) => {
-    for (let v = 0; v < s.length; v++) {
-      if (s[v] > 2) throw new UairError("BAD_INPUT", `sample ${i} has label ${s[v]} at voxel ${v}; only 0 background, 1 liver, 2 tumour are allowed.`);
-    }
-  });
+  samples.forEach((s, i) => checkLabels(s, `sample ${i}`));
 
   const n = samples.length;
   const recommended = majorityLabels(samples);
   const soft = samples.map((s) => downsampleStructure(s, structure, dims, factor).data);
   // the diagonal stays 0: soft Dice of a soft mask with itself is below 1, but a sample is its own twin
   const distances = new Float64Array(n * n);
+  const nonZero = soft.map(nonZeroOf);
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
-      const d = Math.max(0, 1 - softDice(soft[i], soft[j]));
+      const d = Math.max(0, 1 - sparseSoftDice(nonZero[i], soft[j], nonZero[j].sum));
       distances[i * n + j] = d;
       distances[j * n + i] = d;
     }

@@ -24,7 +24,9 @@ export {
   addObservation, describeProfile, emptyProfile, profileCovariance, profileFromJSON, profilePrior, profileToJSON, validateProfile,
 } from "./profile";
 export type { ProfileJSON, ProfilePriorOptions, ProfileStats, RunningScalar } from "./profile";
-export { buildRound, planRound } from "./round";
+export { buildRound, embedRound, planRound } from "./round";
+export { checkBox, cropLabels, embedLabels, labelBox, organBox, wholeBox } from "./box";
+export type { Box3 } from "./box";
 export type { BuildRoundInput, PlanRoundInput, Round, RoundCandidate } from "./round";
 export { interactionsToReach, jitteredBox, nextClick, simulatedPick } from "./simulate";
 export type { Box, Click, PickOptions, SimulatedPick } from "./simulate";

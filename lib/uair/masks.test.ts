@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  checkDims, checkStructure, connectedComponents3d, downsampleMask, majorityLabels, softDice, structureMask, structureVoxels,
+  checkDims, checkLabels, checkStructure, connectedComponents3d, downsampleMask, majorityLabels, softDice, structureMask, structureVoxels,
 } from "./masks";
 import { expectCode } from "./test-support/expect-code";
 
@@ -24,6 +24,21 @@ describe("checkDims / checkStructure", () => {
     expectCode(() => checkDims([2, 0, 4] as never, 0), "DIMS_MISMATCH", /positive integers/);
     expect(() => checkStructure("tumour")).not.toThrow();
     expectCode(() => checkStructure("lung"), "BAD_INPUT");
+  });
+});
+
+describe("checkLabels", () => {
+  it("passes 0/1/2 and finds any other value wherever it is, aligned or not", () => {
+    const buf = new Uint8Array(41).map((_, i) => i % 3);
+    for (const offset of [0, 1, 2, 3]) checkLabels(buf.subarray(offset));
+    for (const bad of [3, 4, 7, 128, 255])
+      for (const at of [0, 1, 5, 22, 39, 40])
+        for (const offset of [0, 1, 3]) {
+          const v = buf.slice();
+          v[at] = bad;
+          if (at < offset) continue;
+          expectCode(() => checkLabels(v.subarray(offset), "sample 2"), "BAD_INPUT", new RegExp(`sample 2 has label ${bad} at voxel ${at - offset};`));
+        }
   });
 });
 

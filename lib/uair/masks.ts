@@ -25,6 +25,26 @@ export function checkStructure(structure: string): asserts structure is Structur
   }
 }
 
+/**
+ * Throws BAD_INPUT unless every value is 0, 1 or 2. Four labels at a time (this runs over every
+ * voxel of every sample): a byte is bad when it has a bit above the lowest two, or both of them.
+ */
+export function checkLabels(labels: Uint8Array, what = "mask"): void {
+  const bad = (from: number, to: number) => {
+    for (let v = from; v < to; v++) {
+      if (labels[v] > 2) throw new UairError("BAD_INPUT", `${what} has label ${labels[v]} at voxel ${v}; only 0 background, 1 liver, 2 tumour are allowed.`);
+    }
+  };
+  const head = Math.min(labels.length, (4 - (labels.byteOffset % 4)) % 4);
+  bad(0, head);
+  const words = new Uint32Array(labels.buffer, labels.byteOffset + head, (labels.length - head) >> 2);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if ((w & 0xfcfcfcfc) !== 0 || (w & (w >>> 1) & 0x01010101) !== 0) bad(head + 4 * i, head + 4 * i + 4);
+  }
+  bad(head + 4 * words.length, labels.length);
+}
+
 /** 0/1 mask of one structure: liver = label >= 1 (tumour included), tumour = label 2. */
 export function structureMask(labels: ArrayLike<number>, structure: Structure): Uint8Array {
   checkStructure(structure);

@@ -1,5 +1,6 @@
 // The pure half of a round, so the worker only decodes and stores: planRound says which codes to
 // decode, buildRound turns the decoded samples into what the reader sees.
+import { embedLabels, type Box3 } from "./box";
 import { selectCandidates, type Candidate, type CandidateOptions, type CandidateSet, type CandidateSummary } from "./candidates";
 import { UairError } from "./errors";
 import type { Dims3 } from "./masks";
@@ -57,4 +58,18 @@ export function buildRound(input: BuildRoundInput): Round {
     candidates,
     summaries: { recommended: set.recommendedSummary, candidates: candidates.map((c) => c.summary) },
   };
+}
+
+/**
+ * A round built on the voxels of `box` put back into a volume of `dims`: masks embedded (0
+ * outside the box), the slice and position where each candidate differs shifted to whole-volume
+ * coordinates. Volumes and lesion counts are unchanged (the samples are 0 outside the box).
+ */
+export function embedRound(r: Round, box: Box3, dims: Dims3): Round {
+  const candidates = r.candidates.map((c) => {
+    const at = c.summary.difference.differsAt;
+    const differsAt = at && { ...at, x: at.x + box.x0, y: at.y + box.y0, z: at.z + box.z0 };
+    return { ...c, labels: embedLabels(c.labels, box, dims), summary: { ...c.summary, difference: { ...c.summary.difference, differsAt } } };
+  });
+  return { ...r, recommended: embedLabels(r.recommended, box, dims), candidates, summaries: { recommended: r.summaries.recommended, candidates: candidates.map((c) => c.summary) } };
 }

@@ -49,7 +49,10 @@ def export_onnx(model, spec: PreprocessSpec, out_dir: str) -> dict:
     z = torch.zeros(3, d)
     torch.onnx.export(DecoderGraph(model), (f, z), dec_p, opset_version=OPSET, do_constant_folding=True,
                       input_names=["features", "z"], output_names=["logits"],
-                      dynamic_axes={"features": {0: "feature_batch"}, "z": {0: "codes"}, "logits": {0: "codes"}})
+                      # the head is pointwise (1x1 convs), so height and width are free: a worker decodes only
+                      # the pixels around the liver
+                      dynamic_axes={"features": {0: "feature_batch", 2: "height", 3: "width"}, "z": {0: "codes"},
+                                    "logits": {0: "codes", 2: "height", 3: "width"}})
     model.eval()
     import onnx
     for p in (enc_p, dec_p):
@@ -154,10 +157,12 @@ def write_manifest(out_dir: str, name: str, version: str, model, spec: Preproces
                                     {"name": "prior_mu", "shape": ["batch", d], "dtype": "float32"},
                                     {"name": "prior_logvar", "shape": ["batch", d], "dtype": "float32"}]},
             "decoder": {"file": "decoder.onnx",
-                        "inputs": [{"name": "features", "shape": ["feature_batch", fch, s, s], "dtype": "float32",
-                                    "note": "feature_batch is 1 (broadcast over the codes) or equal to codes"},
+                        "inputs": [{"name": "features", "shape": ["feature_batch", fch, "height", "width"], "dtype": "float32",
+                                    "note": "feature_batch is 1 (broadcast over the codes) or equal to codes; "
+                                            "the head is pointwise, so any crop of the encoder's features decodes "
+                                            "to the same crop of the logits"},
                                    {"name": "z", "shape": ["codes", d], "dtype": "float32"}],
-                        "outputs": [{"name": "logits", "shape": ["codes", NUM_CLASSES, s, s], "dtype": "float32",
+                        "outputs": [{"name": "logits", "shape": ["codes", NUM_CLASSES, "height", "width"], "dtype": "float32",
                                      "note": "raw logits: divide by calibration.temperature before softmax"}]},
             "sampling": "z = prior_mu + exp(0.5 * prior_logvar) * eps, eps ~ N(0, I); keep eps fixed across the "
                         "slices of a volume for one coherent 3-D candidate",

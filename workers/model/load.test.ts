@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { isModelError, type ModelErrorCode } from "../../lib/model";
+import { decoderTakesCrops, isModelError, type ModelErrorCode } from "../../lib/model";
 import { manifestOf, modelDirs, npy } from "../../lib/model/test-support/models";
 import { loadModel } from "./load";
 
@@ -56,6 +56,30 @@ describe.each(modelDirs().map((d) => [path.basename(d), d]))("model %s in onnxru
       expect(maxAbsDiff(logits, npy(dir, ref.decoder.outputs.logits.path).data)).toBeLessThanOrEqual(ref.atol);
     } finally {
       await chunked.release();
+    }
+  });
+
+  it("decoder on a crop of the features gives that crop of the logits (pointwise head)", async () => {
+    expect(decoderTakesCrops(m)).toBe(true);
+    const model = await loadModel(dir, { threads: 1, codesPerCall: 1 });
+    try {
+      const s = m.preprocessing.size;
+      const fch = m.onnx.encoder.outputs[0].shape[1] as number;
+      const f = npy(dir, ref.decoder.inputs.features.path).data as Float32Array;
+      const z = npy(dir, ref.decoder.inputs.z.path);
+      const full = await model.decode(f, 1, z.data as Float32Array, z.shape[0]);
+      const [x0, y0, w, h] = [5, 9, 31, 17];
+      const crop = new Float32Array(fch * h * w);
+      for (let c = 0; c < fch; c++) for (let r = 0; r < h; r++) crop.set(f.subarray(c * s * s + (y0 + r) * s + x0, c * s * s + (y0 + r) * s + x0 + w), (c * h + r) * w);
+      const logits = await model.decode(crop, 1, z.data as Float32Array, z.shape[0], [h, w]);
+      expect(logits.length).toBe(z.shape[0] * m.classes.length * h * w);
+      let worst = 0;
+      for (let p = 0; p < z.shape[0] * m.classes.length; p++)
+        for (let r = 0; r < h; r++)
+          for (let x = 0; x < w; x++) worst = Math.max(worst, Math.abs(logits[p * h * w + r * w + x] - full[p * s * s + (y0 + r) * s + x0 + x]));
+      expect(worst).toBeLessThanOrEqual(1e-5);
+    } finally {
+      await model.release();
     }
   });
 });
@@ -123,6 +147,23 @@ describe("a broken model folder is refused", () => {
     await refused(variant("format", (m) => (m.format = "uair-model/9")), "UNSUPPORTED_FORMAT", /uair-model\/9/);
     await refused(variant("bad", (m) => delete m.latent_size), "BAD_MANIFEST", /latent_size/);
     await refused(tmp, "MANIFEST_MISSING", /no manifest\.json/);
+  });
+
+  it("a decoder declared at a fixed size (an older export) loads but refuses a crop", async () => {
+    const dir = variant("fixed", (m) => {
+      const s = m.preprocessing.size;
+      for (const t of [m.onnx.decoder.inputs[0], m.onnx.decoder.outputs[0]]) t.shape = [t.shape[0], t.shape[1], s, s];
+    });
+    const model = await loadModel(dir, { threads: 1 });
+    try {
+      expect(decoderTakesCrops(model.manifest)).toBe(false);
+      const f = model.manifest.onnx.encoder.outputs[0].shape[1] as number;
+      const err = await model.decode(new Float32Array(f * 8 * 8), 1, new Float32Array(model.manifest.latent_size), 1, [8, 8]).catch((e: unknown) => e);
+      expect(isModelError(err, "BAD_INPUT")).toBe(true);
+      expect((err as Error).message).toMatch(/only takes \d+x\d+ features .* not 8x8/);
+    } finally {
+      await model.release();
+    }
   });
 
   it("CUDA asked for where onnxruntime has no CUDA provider", async () => {

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
-import { ModelError, checkGraphAgainstManifest, featureChannels, inputChannels, parseManifest } from "../../lib/model";
+import { ModelError, checkGraphAgainstManifest, decoderTakesCrops, featureChannels, inputChannels, parseManifest } from "../../lib/model";
 import type { EncoderOutput, ModelManifest, ModelRunner } from "../../lib/model";
 
 // Failures reach us as exceptions that we reword; onnxruntime's own stderr copy of them (e.g.
@@ -118,6 +118,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
   const d = manifest.latent_size;
   const classes = manifest.classes.length;
   const chunk = Math.max(1, opts.codesPerCall ?? 8);
+  const takesCrops = decoderTakesCrops(manifest);
   const [imageName] = manifest.onnx.encoder.inputs.map((t) => t.name);
   const [featName, muName, lvName] = manifest.onnx.encoder.outputs.map((t) => t.name);
   const [decFeatName, zName] = manifest.onnx.decoder.inputs.map((t) => t.name);
@@ -133,21 +134,25 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
       const out = await encoder.run({ [imageName]: new ort.Tensor("float32", images, [n, ch, s, s]) });
       return { features: out[featName].data as Float32Array, mu: out[muName].data as Float32Array, logvar: out[lvName].data as Float32Array };
     },
-    async decode(features: Float32Array, nFeatures: number, z: Float32Array, nCodes: number): Promise<Float32Array> {
-      if (features.length !== nFeatures * f * s * s) throw new ModelError("BAD_INPUT", `decoder features: ${features.length} values for ${nFeatures}x${f}x${s}x${s}.`);
+    async decode(features: Float32Array, nFeatures: number, z: Float32Array, nCodes: number, size: readonly [number, number] = [s, s]): Promise<Float32Array> {
+      const [h, w] = size;
+      if (features.length !== nFeatures * f * h * w) throw new ModelError("BAD_INPUT", `decoder features: ${features.length} values for ${nFeatures}x${f}x${h}x${w}.`);
       if (z.length !== nCodes * d) throw new ModelError("BAD_INPUT", `decoder z: ${z.length} values for ${nCodes}x${d}.`);
+      if ((h !== s || w !== s) && !takesCrops) throw new ModelError("BAD_INPUT", `this model's decoder only takes ${s}x${s} features (its manifest fixes height and width), not ${h}x${w}.`);
       const run = async (zs: Float32Array, n: number) =>
         (
           await decoder.run({
-            [decFeatName]: new ort.Tensor("float32", features, [nFeatures, f, s, s]),
+            [decFeatName]: new ort.Tensor("float32", features, [nFeatures, f, h, w]),
             [zName]: new ort.Tensor("float32", zs, [n, d]),
           })
         )[logitsName].data as Float32Array;
-      if (nFeatures !== 1 || nCodes <= chunk) return run(z, nCodes);
-      const per = classes * s * s;
+      // the intermediates grow with codes x pixels: a smaller crop affords more codes per call
+      const perCall = Math.max(chunk, Math.floor((chunk * s * s) / (h * w)));
+      if (nFeatures !== 1 || nCodes <= perCall) return run(z, nCodes);
+      const per = classes * h * w;
       const out = new Float32Array(nCodes * per);
-      for (let c0 = 0; c0 < nCodes; c0 += chunk) {
-        const n = Math.min(chunk, nCodes - c0);
+      for (let c0 = 0; c0 < nCodes; c0 += perCall) {
+        const n = Math.min(perCall, nCodes - c0);
         out.set(await run(z.subarray(c0 * d, (c0 + n) * d), n), c0 * per);
       }
       return out;

@@ -4,8 +4,21 @@
 // the reader's focus are done first and published as a preview; the whole volume follows.
 import { readNifti } from "../../lib/imaging/nifti-read";
 import type { Vec3 } from "../../lib/imaging/types";
-import { decodeSlices, encodeSlices, labelsToVolume, type PreparedVolume, type Timings } from "../../lib/model";
-import { buildRound, mixtureFromJSON, mixtureToJSON, planRound, structureVoxels, updateFromVotes, type Mixture, type Round, type Structure } from "../../lib/uair";
+import { decodeSlices, decoderTakesCrops, encodeSlices, labelsToVolume, type EncodedVolume, type PreparedVolume, type Timings } from "../../lib/model";
+import {
+  buildRound,
+  embedRound,
+  organBox,
+  mixtureFromJSON,
+  mixtureToJSON,
+  planRound,
+  structureVoxels,
+  updateFromVotes,
+  wholeBox,
+  type Mixture,
+  type Round,
+  type Structure,
+} from "../../lib/uair";
 import { asJson, audit, readRoundState, type RoundState } from "../../server/worker-api";
 import { UserFacingError, type JobHelpers, type WorkerContext } from "../job";
 import type { LoadedModel } from "../model/load";
@@ -20,12 +33,18 @@ export interface RoundPayload {
 }
 
 const PREVIEW_HALF_SLAB = 2;
-/** every COARSE_STEP-th slice is encoded first to find the liver's slice range */
-const COARSE_STEP = 4;
+/** slices this far apart (mm) are encoded first to find the liver's slice range (a liver spans 100+ mm) */
+const COARSE_MM = 10;
 /** slices of margin around the liver where candidates are decoded */
 const MARGIN = 2;
 /** model-grid pixels (2 mm: 80 mm²) below which a slice's liver is noise, not liver */
 const MIN_LIVER_PIXELS = 20;
+/**
+ * pixels (2 mm: 16 mm) around the prior mean's liver where the codes are decoded: samples differ
+ * from the mean near its boundary, not across the abdomen; aligned to the clustering's 4x4 blocks
+ */
+const BOX_MARGIN = 8;
+const BOX_ALIGN = 4;
 let cache: EncoderCache | undefined;
 
 const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
@@ -69,18 +88,31 @@ async function storeRoundMasks(ctx: WorkerContext, prefix: string, round: Round,
 }
 
 
-/** A round built on slices [z0, z0 + n) put back into the whole volume: labels embedded, slice numbers shifted. */
-function shiftRound(r: Round, z0: number, plane: number, nz: number): Round {
-  const embed = (l: Uint8Array) => {
-    const out = new Uint8Array(nz * plane);
-    out.set(l, z0 * plane);
-    return out;
-  };
-  const candidates = r.candidates.map((c) => {
-    const at = c.summary.difference.differsAt;
-    return { ...c, labels: embed(c.labels), summary: { ...c.summary, difference: { ...c.summary.difference, differsAt: at && { ...at, z: at.z + z0 } } } };
-  });
-  return { ...r, recommended: embed(r.recommended), candidates, summaries: { recommended: r.summaries.recommended, candidates: candidates.map((c) => c.summary) } };
+/** Decode the codes inside the prior mean's box on `slices` and build the round there, put back into the whole volume. */
+async function roundInBox(
+  model: LoadedModel,
+  enc: EncodedVolume,
+  codes: Float32Array,
+  component: Int32Array,
+  slices: number[],
+  mean: Uint8Array,
+  opts: { dims: Vec3; structure: Structure; voxelMl: number; k: number; timings: Timings & Record<string, number>; onProgress?: (done: number, total: number) => void },
+): Promise<Round> {
+  const { dims, timings } = opts;
+  const zLo = Math.min(...slices);
+  const zHi = Math.max(...slices) + 1;
+  const slab = { ...wholeBox(dims), z0: zLo, d: zHi - zLo };
+  // a decoder with fixed height and width decodes whole slices; the box still bounds the slices
+  const box = (decoderTakesCrops(model.manifest) && organBox(mean, dims, zLo, zHi, BOX_MARGIN, BOX_ALIGN)) || slab;
+  const n = codes.length / model.manifest.latent_size;
+  const samples = Array.from({ length: n }, () => new Uint8Array(box.w * box.h * box.d));
+  await decodeSlices(model, enc, codes, slices, samples, { timings, onProgress: opts.onProgress, box });
+  const t = performance.now();
+  const inBox = buildRound({ samples, codes, component, dims: [box.w, box.h, box.d], structure: opts.structure, voxelMl: opts.voxelMl, k: opts.k });
+  const round = embedRound(inBox, box, dims);
+  timings.clusterMs += performance.now() - t;
+  timings.boxVoxels = (timings.boxVoxels ?? 0) + box.w * box.h * box.d;
+  return round;
 }
 
 const candidateSummary = (round: Round, i: number) => {
@@ -126,9 +158,7 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
   const dims: Vec3 = [spec.size, spec.size, nz];
   const voxelMl = (spec.spacing_mm * spec.spacing_mm * prep.sz) / 1000;
   const grid: CanonicalGrid = { dims: volume.dims as Vec3, spacing: volume.spacing as Vec3, affine: (volume.metadata as { affine: number[] }).affine };
-  const samples = Array.from({ length: n }, () => new Uint8Array(nz * plane));
   const mean = new Uint8Array(nz * plane);
-  const outs = [...samples, mean];
   const k = project.candidateCount;
   const prefix = `rounds/${round.id}`;
 
@@ -138,13 +168,10 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
   const s1 = Math.min(nz, focus + PREVIEW_HALF_SLAB + 1);
   const slab = range(s0, s1);
   await encodeSlices(model, prep, enc, slab, { timings });
-  await decodeSlices(model, enc, codes, slab, outs, { priorMean: true, timings });
+  await decodeSlices(model, enc, new Float32Array(0), slab, [mean], { priorMean: true, timings });
+  const preview = await roundInBox(model, enc, codes, component, slab, mean, { dims, structure, voxelMl, k, timings });
   let t = performance.now();
-  const preview = buildRound({ samples: samples.map((s) => s.subarray(s0 * plane, s1 * plane)), codes, component, dims: [spec.size, spec.size, s1 - s0], structure, voxelMl, k });
-  timings.clusterMs += performance.now() - t;
-  for (const c of preview.candidates) if (c.summary.difference.differsAt) c.summary.difference.differsAt.z += s0;
-  t = performance.now();
-  const previewKeys = await storeRoundMasks(ctx, `${prefix}/preview`, preview, (l) => slabToCanonical(l, prep, model, grid, s0, s1));
+  const previewKeys = await storeRoundMasks(ctx, `${prefix}/preview`, preview, (l) => slabToCanonical(l.subarray(s0 * plane, s1 * plane), prep, model, grid, s0, s1));
   timings.storeMs += performance.now() - t;
   timings.previewMs = performance.now() - t0;
   round = await loadRound();
@@ -167,7 +194,7 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
   await publish("preview", "COMPUTING");
   await h.progress("candidates for the slices in view", 10);
 
-  // 2. the whole volume. Find the liver's slice range from every 4th slice first, so slices far
+  // 2. the whole volume. Find the liver's slice range from a slice every 10 mm first, so slices far
   // from the liver are never encoded; then encode that range (cached per case for later rounds)
   // and decode the codes on the slices where the prior mean sees liver, with a margin. Samples
   // stay background elsewhere.
@@ -175,14 +202,15 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
   // other organs would otherwise widen the range to most of the scan)
   const liverArea = (z: number) => mean.subarray(z * plane, (z + 1) * plane).reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
   const minArea = (areas: number[]) => Math.max(MIN_LIVER_PIXELS, 0.02 * Math.max(0, ...areas));
-  const coarse = range(0, nz).filter((z) => z % COARSE_STEP === 0 && (z < s0 || z >= s1));
+  const step = Math.max(1, Math.round(COARSE_MM / prep.sz));
+  const coarse = range(0, nz).filter((z) => z % step === 0 && (z < s0 || z >= s1));
   await encodeSlices(model, prep, enc, coarse, { timings, onProgress: (d, total) => void h.progress("finding the liver", 10 + (15 * d) / total).catch(() => undefined) });
   await decodeSlices(model, enc, new Float32Array(0), coarse, [mean], { priorMean: true, timings });
   const coarseAreas = [...coarse, ...slab].map((z) => [z, liverArea(z)] as const);
   const coarseMin = minArea(coarseAreas.map(([, a]) => a));
   const seen = coarseAreas.filter(([, a]) => a >= coarseMin).map(([z]) => z);
-  const lo = seen.length ? Math.max(0, Math.min(...seen) - COARSE_STEP - MARGIN) : 0;
-  const hi = seen.length ? Math.min(nz - 1, Math.max(...seen) + COARSE_STEP + MARGIN) : -1;
+  const lo = seen.length ? Math.max(0, Math.min(...seen) - step - MARGIN) : 0;
+  const hi = seen.length ? Math.min(nz - 1, Math.max(...seen) + step + MARGIN) : -1;
   const span = range(lo, hi + 1).filter((z) => z < s0 || z >= s1);
   // features of slices outside the liver's range are not needed again: free them (memory)
   for (const z of coarse) {
@@ -193,7 +221,7 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
   }
   await encodeSlices(model, prep, enc, span, { timings, onProgress: (d, total) => void h.progress("encoding slices", 25 + (30 * d) / total).catch(() => undefined) });
   cache.trim(cacheKey);
-  await decodeSlices(model, enc, new Float32Array(0), span.filter((z) => z % COARSE_STEP !== 0), [mean], { priorMean: true, timings });
+  await decodeSlices(model, enc, new Float32Array(0), span.filter((z) => z % step !== 0), [mean], { priorMean: true, timings });
   const liverSlices = new Set<number>(slab);
   const areas = range(lo, hi + 1).map(liverArea);
   const fineMin = minArea(areas);
@@ -201,21 +229,17 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
     const z = lo + i;
     if (a >= fineMin) for (let d = -MARGIN; d <= MARGIN; d++) if (z + d >= lo && z + d <= hi) liverSlices.add(z + d);
   });
-  const roi = [...liverSlices].filter((z) => z < s0 || z >= s1).sort((a, b) => a - b);
-  // the prior mean of these slices is known from the range search: decode the N codes only
-  await decodeSlices(model, enc, codes, roi, samples, { timings, onProgress: (d, total) => void h.progress("decoding candidates", 55 + (30 * d) / total).catch(() => undefined) });
-  await h.progress("choosing diverse candidates", 86);
-  // cluster only the slices that were decoded: the rest is background in every sample
-  const zLo = Math.min(...liverSlices);
-  const zHi = Math.max(...liverSlices) + 1;
-  t = performance.now();
-  const full = shiftRound(
-    buildRound({ samples: samples.map((x) => x.subarray(zLo * plane, zHi * plane)), codes, component, dims: [spec.size, spec.size, zHi - zLo], structure, voxelMl, k }),
-    zLo,
-    plane,
-    nz,
-  );
-  timings.clusterMs += performance.now() - t;
+  // the prior mean of these slices is known from the range search: decode the N codes only (the
+  // slab's slices again too: the whole volume's box is at least as wide as the slab's)
+  const roi = [...liverSlices].sort((a, b) => a - b);
+  const full = await roundInBox(model, enc, codes, component, roi, mean, {
+    dims,
+    structure,
+    voxelMl,
+    k,
+    timings,
+    onProgress: (d, total) => void h.progress("decoding candidates", 55 + (30 * d) / total).catch(() => undefined),
+  });
   await h.progress("storing candidates", 92);
   t = performance.now();
   const keys = await storeRoundMasks(ctx, prefix, full, (l) => ({ grid, data: labelsToVolume(l, prep, spec) }));
@@ -237,7 +261,7 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
     recommended: full.summaries.recommended,
     pruned: full.pruned.map((x) => ({ reason: x.reason, dice: x.dice, against: x.against, members: x.candidate.members.length })),
     converged: full.converged,
-    liverSlices: roi.length + slab.length,
+    liverSlices: roi.length,
     slices: nz,
     samples: n,
     timings: Object.fromEntries(Object.entries(timings).map(([key, v]) => [key, Math.round(v)])),
