@@ -115,6 +115,8 @@ async function roundInBox(
   return round;
 }
 
+const roundedTimings = (t: Record<string, number>) => Object.fromEntries(Object.entries(t).map(([key, v]) => [key, Math.round(v)]));
+
 const candidateSummary = (round: Round, i: number) => {
   const c = round.candidates[i];
   return { ...c.summary, spread: c.spread, members: c.members.length, absorbed: c.absorbed.length };
@@ -150,7 +152,9 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
   await h.progress("loading CT", 2);
   cache ??= new EncoderCache(ctx.env.UAIR_FEATURE_CACHE_MB * 2 ** 20);
   const cacheKey = `${round.caseId}:${volume.sha256}:${model.manifest.name}@${model.manifest.version}`;
+  const tLoad = performance.now();
   const ce = await cache.get(cacheKey, model, async () => readNifti(await ctx.storage.get(volume.storageKey)));
+  timings.loadMs = performance.now() - tLoad;
   const { prep, enc } = ce;
   const spec = model.manifest.preprocessing;
   const plane = spec.size * spec.size;
@@ -187,6 +191,7 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
           recommendedKey: previewKeys.recommendedKey,
           candidates: preview.candidates.map((_, i) => ({ key: previewKeys.candidateKeys[i], ...candidateSummary(preview, i) })),
           ms: Math.round(timings.previewMs),
+          timings: roundedTimings(timings),
         },
       }),
     },
@@ -264,7 +269,7 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
     liverSlices: roi.length,
     slices: nz,
     samples: n,
-    timings: Object.fromEntries(Object.entries(timings).map(([key, v]) => [key, Math.round(v)])),
+    timings: roundedTimings(timings),
     model: `${model.manifest.name} ${model.manifest.version}`,
   };
 
