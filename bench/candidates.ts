@@ -77,7 +77,7 @@ await withDemoServer(
     const r0 = await report("round 1 (cold)", t0, roundId);
     t0 = performance.now();
     const { nextRoundId } = await reader.client.review.pick.mutate({ caseId, roundId: r0.id, candidateIndex: 0, focusSlice });
-    await report("round 2 (rectified)", t0, nextRoundId);
+    await report("round 2 (rectified)", t0, nextRoundId!);
     s.close();
     const beat = await app.services.db.workerHeartbeat.findFirstOrThrow();
     const rss = peakRss(beat.pid);

@@ -10,6 +10,7 @@ import { createApiHandler } from "./http-routes";
 import { createQueue } from "./queue/producer";
 import { createPublisher, subscribe } from "./realtime/bus";
 import { attachSocketServer } from "./realtime/io";
+import type { CollabRooms } from "./collab/rooms";
 import { seedDemo } from "../prisma/seed-demo";
 import { storageFromEnv } from "./storage";
 import type { Services } from "./trpc/trpc";
@@ -22,6 +23,7 @@ export interface UairServer {
   port: number;
   databaseUrl: string;
   services: Services;
+  collab: CollabRooms;
   close: () => Promise<void>;
 }
 
@@ -67,7 +69,7 @@ export async function startUair(opts: {
       res.end("Internal error");
     });
   });
-  const sockets = attachSocketServer(server, db);
+  const sockets = attachSocketServer(server, services);
   const unsubscribe = await subscribe(database.url, sockets.relay);
 
   await new Promise<void>((resolve, reject) => {
@@ -84,6 +86,7 @@ export async function startUair(opts: {
       // stop accepting, close live sockets, drain workers, then release the database
       const httpClosed = new Promise<void>((r) => server.close(() => r()));
       await sockets.io.close().catch(() => undefined);
+      await sockets.collab.close().catch(() => undefined);
       server.closeAllConnections();
       await httpClosed;
       await workers.stop();
@@ -95,5 +98,5 @@ export async function startUair(opts: {
       await database.stop();
     })());
 
-  return { url: `http://localhost:${port}`, port, databaseUrl: database.url, services, close };
+  return { url: `http://localhost:${port}`, port, databaseUrl: database.url, services, collab: sockets.collab, close };
 }

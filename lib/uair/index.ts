@@ -30,3 +30,5 @@ export type { Box3 } from "./box";
 export type { BuildRoundInput, PlanRoundInput, Round, RoundCandidate } from "./round";
 export { interactionsToReach, jitteredBox, nextClick, simulatedPick } from "./simulate";
 export type { Box, Click, PickOptions, SimulatedPick } from "./simulate";
+export { choiceKey, consensus, quorumCount } from "./consensus";
+export type { Adjudication, Choice, ConsensusInput, ConsensusResult, ConsensusRule } from "./consensus";

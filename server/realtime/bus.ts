@@ -20,6 +20,7 @@ export type RealtimeEvent =
       /** "preview": candidates for the slices in view; "ready": the whole volume; "closed" by a pick; "dropped": a stale job's result was discarded */
       stage: "preview" | "ready" | "closed" | "accepted" | "dropped";
     }
+  | { type: "review"; caseId: string; projectId: string; what: "vote" | "adjudication" | "comment" | "assignment" }
   | { type: "session-revoked"; sessionId: string };
 
 export interface Realtime {

@@ -3,15 +3,20 @@
 import type http from "node:http";
 import { TRPCError } from "@trpc/server";
 import { Server, type Socket } from "socket.io";
+import { z } from "zod";
 import { caseFor, projectFor } from "../auth/access";
 import { resolveSession, sessionToken, type SessionUser } from "../auth/session";
-import type { Db } from "../db/client";
+import { collabHooks } from "../collab/projection";
+import { CollabRooms } from "../collab/rooms";
+import { castVote } from "../review/votes";
+import type { Services } from "../trpc/trpc";
 import type { RealtimeEvent } from "./bus";
 
 type Ack = (reply: { ok: true } | { ok: false; error: string }) => void;
 
 export interface SocketServer {
   io: Server;
+  collab: CollabRooms;
   relay: (event: RealtimeEvent) => void;
 }
 
@@ -21,8 +26,12 @@ const roomOf = {
   session: (id: string) => `session:${id}`,
 };
 
-export function attachSocketServer(httpServer: http.Server, db: Db): SocketServer {
+const voteSchema = z.object({ roundId: z.string().min(1), kind: z.enum(["PICK", "ACCEPT"]), candidate: z.number().int().nonnegative().nullable(), focusSlice: z.number().int().nonnegative().optional() });
+
+export function attachSocketServer(httpServer: http.Server, services: Services): SocketServer {
+  const { db } = services;
   const io = new Server(httpServer, { path: "/socket.io", serveClient: false });
+  const collab = new CollabRooms(io, collabHooks(db));
 
   io.use(async (socket, next) => {
     const token = sessionToken(socket.handshake.headers.cookie);
@@ -59,6 +68,26 @@ export function attachSocketServer(httpServer: http.Server, db: Db): SocketServe
           reply({ ok: false, error: e instanceof TRPCError ? e.message : "error" });
         }
       };
+    collab.attach(socket, live);
+    // a vote over the socket: the same checks and consensus as the tRPC procedure
+    socket.on("collab:vote", async (caseId: unknown, body: unknown, ack?: Ack) => {
+      const reply = typeof ack === "function" ? ack : () => undefined;
+      try {
+        if (typeof caseId !== "string" || !caseId) throw new TRPCError({ code: "BAD_REQUEST", message: "case id required" });
+        const input = voteSchema.safeParse(body);
+        if (!input.success) throw new TRPCError({ code: "BAD_REQUEST", message: input.error.issues.map((i) => i.message).join("; ") });
+        const user = await live();
+        const { kase, role, institutionId } = await caseFor(db, user, caseId);
+        const out = await castVote(services, { userId: user.userId, institutionId, role }, kase, {
+          roundId: input.data.roundId,
+          choice: { kind: input.data.kind, candidate: input.data.candidate },
+          focusSlice: input.data.focusSlice,
+        });
+        reply({ ok: true, ...out } as never);
+      } catch (e) {
+        reply({ ok: false, error: e instanceof TRPCError ? e.message : "error" });
+      }
+    });
     socket.on("case:join", joiner("case"));
     socket.on("project:join", joiner("project"));
     socket.on("case:leave", (id: unknown) => typeof id === "string" && socket.leave(roomOf.case(id)));
@@ -70,9 +99,13 @@ export function attachSocketServer(httpServer: http.Server, db: Db): SocketServe
       case "session-revoked":
         io.in(roomOf.session(e.sessionId)).disconnectSockets(true);
         return;
+      case "review":
+        void collab.refresh(e.caseId).catch(() => undefined);
+        return;
       case "job":
       case "case":
       case "round": {
+        if (e.type !== "job" && e.caseId) void collab.refresh(e.caseId).catch(() => undefined);
         const rooms = [e.caseId && roomOf.case(e.caseId), e.projectId && roomOf.project(e.projectId)].filter(
           (r): r is string => Boolean(r),
         );
@@ -81,5 +114,5 @@ export function attachSocketServer(httpServer: http.Server, db: Db): SocketServe
       }
     }
   };
-  return { io, relay };
+  return { io, collab, relay };
 }

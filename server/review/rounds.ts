@@ -25,18 +25,6 @@ export async function openRound(db: Tx, caseId: string, roundId: string): Promis
   return round;
 }
 
-/** Record one reader's vote; the database's (roundId, userId) key makes a second one a CONFLICT. */
-export async function castVote(db: Tx, round: ReviewRound, userId: string, candidateId: string | null, kind: "PICK" | "ACCEPT") {
-  try {
-    return await db.vote.create({ data: { roundId: round.id, userId, candidateId, kind } });
-  } catch (e) {
-    if ((e as { code?: string }).code === "P2002") {
-      throw new TRPCError({ code: "CONFLICT", message: `You have already voted in round ${round.index + 1}` });
-    }
-    throw e;
-  }
-}
-
 export function stateOf(round: ReviewRound): RoundState {
   return readRoundState(round.state);
 }

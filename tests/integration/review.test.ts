@@ -88,7 +88,10 @@ describe("review loop (one reader)", () => {
     const { client } = await reader();
     const [r0] = await client.review.rounds.query({ caseId });
     await expect(client.review.pick.mutate({ caseId, roundId: r0.id, candidateIndex: 7 })).rejects.toMatchObject({ data: { code: "BAD_REQUEST" } });
-    const { nextRoundId } = await client.review.pick.mutate({ caseId, roundId: r0.id, candidateIndex: 0 });
+    // nobody is assigned to the case: one reader's pick is the consensus
+    const picked = await client.review.pick.mutate({ caseId, roundId: r0.id, candidateIndex: 0 });
+    expect(picked.consensus).toMatchObject({ status: "decided", choice: "PICK:0" });
+    const nextRoundId = picked.nextRoundId!;
     await expect(client.review.pick.mutate({ caseId, roundId: r0.id, candidateIndex: 0 })).rejects.toMatchObject({ data: { code: "CONFLICT" } });
     const rounds = await roundOpen(client, 1);
     expect(rounds[0]).toMatchObject({ status: "CLOSED", consensusCandidateId: r0.candidates[0].id });
@@ -111,7 +114,7 @@ describe("review loop (one reader)", () => {
     const r1 = rounds[1];
     await expect(client.review.accept.mutate({ caseId, roundId: rounds[0].id, candidateIndex: 0 })).rejects.toMatchObject({ data: { code: "CONFLICT" } });
     const out = await client.review.accept.mutate({ caseId, roundId: r1.id, candidateIndex: 0 });
-    expect(out.profile).toMatch(/^tumour: .*n = 1/);
+    expect(out.accepted?.profile).toMatch(/^tumour: .*n = 1/);
     await expect(client.review.accept.mutate({ caseId, roundId: r1.id, candidateIndex: 0 })).rejects.toMatchObject({ data: { code: "CONFLICT" } });
 
     const kase = await client.case.byId.query({ caseId });
@@ -125,6 +128,6 @@ describe("review loop (one reader)", () => {
     expect(await app.services.db.preferenceProfile.count({ where: { institutionId: world.b.id } })).toBe(0);
     await expect(client.review.start.mutate({ caseId })).rejects.toMatchObject({ data: { code: "CONFLICT" } });
     const actions = (await app.services.db.auditEvent.findMany({ where: { institutionId: world.a.id, action: { startsWith: "review." } }, orderBy: { at: "asc" } })).map((e) => e.action);
-    expect(actions).toEqual(["review.start", "review.round.open", "review.pick", "review.round.open", "review.accept"]);
+    expect(actions).toEqual(["review.start", "review.round.open", "review.vote", "review.round.close", "review.round.open", "review.vote", "review.round.close", "review.accept"]);
   }, 60_000);
 });

@@ -49,9 +49,15 @@ let cache: EncoderCache | undefined;
 
 const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
 
-/** The previous round's votes as weights per candidate index (a PICK is 1; ACCEPT votes do not move q). */
-async function votesOf(ctx: WorkerContext, roundId: string): Promise<Map<number, number>> {
-  const votes = await ctx.db.vote.findMany({ where: { roundId, kind: "PICK" }, include: { candidate: { select: { index: true } } } });
+/**
+ * The previous round's weights per candidate index: what its consensus closed on (a decision
+ * weighs one candidate; a split, every voted candidate by its votes), else its PICK votes.
+ */
+async function votesOf(ctx: WorkerContext, round: { id: string; consensus: unknown }): Promise<Map<number, number>> {
+  const closed = (round.consensus as { weights?: Record<string, number>; status?: string; choice?: string | null } | null) ?? null;
+  if (closed?.status === "decided" && closed.choice?.startsWith("PICK:")) return new Map([[Number(closed.choice.slice(5)), 1]]);
+  if (closed?.status === "split" && closed.weights) return new Map(Object.entries(closed.weights).map(([k, v]) => [Number(k), v]));
+  const votes = await ctx.db.vote.findMany({ where: { roundId: round.id, kind: "PICK" }, include: { candidate: { select: { index: true } } } });
   const out = new Map<number, number>();
   for (const v of votes) if (v.candidate) out.set(v.candidate.index, (out.get(v.candidate.index) ?? 0) + 1);
   return out;
@@ -61,7 +67,7 @@ async function rectifiedMixture(ctx: WorkerContext, fromRoundId: string): Promis
   const from = await ctx.db.reviewRound.findUniqueOrThrow({ where: { id: fromRoundId } });
   const s = readRoundState(from.state);
   if (!s.codes || !s.component || !s.membership) throw new Error(`round ${from.id} has no decoded codes to rectify from`);
-  const votes = await votesOf(ctx, from.id);
+  const votes = await votesOf(ctx, from);
   if (!votes.size) throw new UserFacingError(`Round ${from.index} has no picks to rectify from.`);
   return updateFromVotes(mixtureFromJSON(s.mixture), Float32Array.from(s.codes), Int32Array.from(s.component), Int32Array.from(s.membership), votes).mixture;
 }

@@ -1,13 +1,13 @@
 // The selection loop for one reader (the collaboration layer adds several): start a review, pick
 // a candidate (the next round is rectified toward it), or accept (the case is final, the pick
 // joins the institution's preference profile), and read the rounds.
-import { createHash } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { addObservation, emptyProfile, mixtureToJSON, profileCovariance, profileFromJSON, profilePrior, profileToJSON, standardMixture, describeProfile, type Structure } from "../../../lib/uair";
+import { describeProfile, mixtureToJSON, profileFromJSON, profilePrior, standardMixture } from "../../../lib/uair";
 import { audit } from "../../audit";
 import { reviewModel } from "../../review/model-id";
-import { acceptedObservation, castVote, newSeed, openRound, stateOf } from "../../review/rounds";
+import { newSeed } from "../../review/rounds";
+import { adjudicate, castVote, type Actor } from "../../review/votes";
 import { asJson, type RoundState } from "../../review-state";
 import type { Db } from "../../db/client";
 import type { Queue } from "../../queue/producer";
@@ -22,6 +22,8 @@ async function queueRound(ctx: { queue: Queue; db: Db; kase: { id: string } }, k
   await ctx.db.reviewRound.update({ where: { id: roundId }, data: { jobRunId } });
   return jobRunId;
 }
+
+const actorOf = (ctx: { user: { userId: string }; institutionId: string; role: string }): Actor => ({ userId: ctx.user.userId, institutionId: ctx.institutionId, role: ctx.role });
 
 export const maskUrl = (roundId: string, name: string) => `/api/rounds/${roundId}/${name}.nii.gz`;
 
@@ -63,111 +65,41 @@ export const reviewRouter = router({
       return { roundId: round.id, jobRunId };
     }),
 
-  /** One reader picks the candidate closest to what they want; the next round is rectified toward it. */
+  /** A reader votes to refine toward a candidate; the project's consensus rule decides when the round closes. */
   pick: caseProcedure(REVIEW_ROLES)
     .input(z.object({ roundId: z.string().min(1), candidateIndex: z.number().int().nonnegative(), focusSlice: z.number().int().nonnegative().optional() }))
-    .mutation(async ({ ctx, input }) => {
-      const next = await ctx.db.$transaction(async (tx) => {
-        const round = await openRound(tx, ctx.kase.id, input.roundId);
-        const candidate = await tx.candidate.findUnique({ where: { roundId_index: { roundId: round.id, index: input.candidateIndex } } });
-        if (!candidate) throw new TRPCError({ code: "BAD_REQUEST", message: `Round ${round.index + 1} has no candidate ${input.candidateIndex + 1}` });
-        const first = await tx.reviewRound.count({ where: { caseId: ctx.kase.id } });
-        if (first >= ctx.kase.project.maxRounds) {
-          throw new TRPCError({ code: "BAD_REQUEST", message: `Round ${round.index + 1} is the last of ${ctx.kase.project.maxRounds}: accept one of its masks` });
-        }
-        await castVote(tx, round, ctx.user.userId, candidate.id, "PICK");
-        // one reader: the pick is the consensus (the collaboration layer applies the project's rule)
-        const closed = await tx.reviewRound.updateMany({ where: { id: round.id, status: "OPEN" }, data: { status: "CLOSED", closedAt: new Date(), consensusCandidateId: candidate.id } });
-        if (closed.count === 0) throw new TRPCError({ code: "CONFLICT", message: `Round ${round.index + 1} was closed meanwhile` });
-        const state: RoundState = { mixture: stateOf(round).mixture, rectifyFrom: round.id, focusSlice: input.focusSlice };
-        return tx.reviewRound.create({ data: { caseId: ctx.kase.id, index: round.index + 1, structure: round.structure, seed: newSeed(), model: round.model, state: asJson(state) } });
-      });
-      const jobRunId = await queueRound(ctx, "rectify", next.id);
-      await audit(ctx.db, {
-        actorId: ctx.user.userId,
-        institutionId: ctx.institutionId,
-        action: "review.pick",
-        entityType: "reviewRound",
-        entityId: input.roundId,
-        data: { candidateIndex: input.candidateIndex, nextRoundId: next.id, jobRunId },
-      });
-      await ctx.realtime.publish({ type: "round", caseId: ctx.kase.id, projectId: ctx.kase.projectId, roundId: input.roundId, index: next.index - 1, status: "CLOSED", stage: "closed" });
-      return { nextRoundId: next.id, jobRunId };
-    }),
+    .mutation(async ({ ctx, input }) => castVote(ctx, actorOf(ctx), ctx.kase, { roundId: input.roundId, choice: { kind: "PICK", candidate: input.candidateIndex }, focusSlice: input.focusSlice })),
 
-  /** Accept a candidate (or the recommended mask, candidateIndex null): the case is final. */
+  /** A reader votes to accept a candidate (or the recommended mask, candidateIndex null) as final. */
   accept: caseProcedure(REVIEW_ROLES)
     .input(z.object({ roundId: z.string().min(1), candidateIndex: z.number().int().nonnegative().nullable() }))
-    .mutation(async ({ ctx, input }) => {
-      const round = await openRound(ctx.db, ctx.kase.id, input.roundId);
-      const candidate =
-        input.candidateIndex === null ? null : await ctx.db.candidate.findUnique({ where: { roundId_index: { roundId: round.id, index: input.candidateIndex } } });
-      if (input.candidateIndex !== null && !candidate) throw new TRPCError({ code: "BAD_REQUEST", message: `Round ${round.index + 1} has no candidate ${input.candidateIndex + 1}` });
-      const maskKey = candidate?.maskKey ?? round.recommendedKey;
-      if (!maskKey) throw new TRPCError({ code: "CONFLICT", message: `Round ${round.index + 1} has no recommended mask` });
-      const bytes = await ctx.storage.get(maskKey);
-      const sha256 = createHash("sha256").update(bytes).digest("hex");
-      const state = stateOf(round);
-      const obs = acceptedObservation(state, candidate, round.structure);
-      const modelKey = round.model ?? "";
+    .mutation(async ({ ctx, input }) => castVote(ctx, actorOf(ctx), ctx.kase, { roundId: input.roundId, choice: { kind: "ACCEPT", candidate: input.candidateIndex } })),
 
-      const result = await ctx.db.$transaction(async (tx) => {
-        const current = await openRound(tx, ctx.kase.id, round.id);
-        await castVote(tx, current, ctx.user.userId, candidate?.id ?? null, "ACCEPT");
-        await tx.reviewRound.update({ where: { id: round.id }, data: { status: "CLOSED", closedAt: new Date(), consensusCandidateId: candidate?.id ?? null } });
-        await tx.case.update({ where: { id: ctx.kase.id }, data: { status: "FINAL" } });
-        const annotation = await tx.annotation.upsert({
-          where: { caseId_name: { caseId: ctx.kase.id, name: "UAIR consensus" } },
-          create: { caseId: ctx.kase.id, name: "UAIR consensus", source: "CONSENSUS" },
-          update: {},
-          include: { versions: { orderBy: { version: "desc" }, take: 1 } },
-        });
-        const rounds = await tx.reviewRound.findMany({ where: { caseId: ctx.kase.id }, orderBy: { index: "asc" }, include: { votes: true } });
-        const version = await tx.annotationVersion.create({
-          data: {
-            annotationId: annotation.id,
-            version: (annotation.versions[0]?.version ?? 0) + 1,
-            maskKey,
-            sha256,
-            createdById: ctx.user.userId,
-            provenance: asJson({
-              model: modelKey,
-              structure: round.structure,
-              accepted: candidate ? `round ${round.index + 1}, candidate ${candidate.index + 1}` : `round ${round.index + 1}, recommended mask`,
-              rounds: rounds.map((r) => ({ index: r.index, status: r.status, seed: r.seed, votes: r.votes.map((v) => ({ userId: v.userId, candidateId: v.candidateId, kind: v.kind })) })),
-            }),
-          },
-        });
-        // the institution's style: Δz of what it accepted, per structure and model
-        let profileSummary: string | null = null;
-        if (obs.deltaZ.length) {
-          await tx.preferenceObservation.create({
-            data: { institutionId: ctx.institutionId, caseId: ctx.kase.id, roundId: round.id, structure: round.structure, model: modelKey, deltaZ: obs.deltaZ, volumeRatio: obs.volumeRatio },
-          });
-          const row = await tx.preferenceProfile.findUnique({ where: { institutionId_structure_model: { institutionId: ctx.institutionId, structure: round.structure, model: modelKey } } });
-          const before = row ? profileFromJSON(row.stats) : emptyProfile(round.structure as Structure, obs.deltaZ.length);
-          const after = addObservation(before, obs.deltaZ, obs.volumeRatio);
-          const data = { count: after.n, mean: Array.from(after.mean), covariance: Array.from(profileCovariance(after)), stats: asJson(profileToJSON(after)) };
-          await tx.preferenceProfile.upsert({
-            where: { institutionId_structure_model: { institutionId: ctx.institutionId, structure: round.structure, model: modelKey } },
-            create: { institutionId: ctx.institutionId, structure: round.structure, model: modelKey, ...data },
-            update: data,
-          });
-          profileSummary = describeProfile(after);
-        }
-        await audit(tx, {
-          actorId: ctx.user.userId,
-          institutionId: ctx.institutionId,
-          action: "review.accept",
-          entityType: "case",
-          entityId: ctx.kase.id,
-          data: { roundId: round.id, candidateIndex: input.candidateIndex, annotationVersionId: version.id, profile: profileSummary },
-        });
-        return { annotationId: annotation.id, versionId: version.id, profile: profileSummary };
-      });
-      await ctx.realtime.publish({ type: "round", caseId: ctx.kase.id, projectId: ctx.kase.projectId, roundId: round.id, index: round.index, status: "CLOSED", stage: "accepted" });
-      await ctx.realtime.publish({ type: "case", caseId: ctx.kase.id, projectId: ctx.kase.projectId, status: "FINAL", failureReason: null });
-      return result;
+  /** An adjudicator (or admin) decides a round under any rule, or closes it as a split. */
+  adjudicate: caseProcedure(["ADJUDICATOR", "ADMIN"])
+    .input(
+      z.object({
+        roundId: z.string().min(1),
+        action: z.enum(["decide", "close"]),
+        choice: z.object({ kind: z.enum(["PICK", "ACCEPT"]), candidate: z.number().int().nonnegative().nullable() }).optional(),
+        focusSlice: z.number().int().nonnegative().optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      if (input.action === "decide" && !input.choice) throw new TRPCError({ code: "BAD_REQUEST", message: "A decision names a choice (pick or accept, and a candidate)" });
+      const adjudication = input.action === "decide" ? { action: "decide" as const, choice: input.choice! } : { action: "close" as const };
+      return adjudicate(ctx, actorOf(ctx), ctx.kase, { roundId: input.roundId, adjudication, focusSlice: input.focusSlice });
+    }),
+
+  /** A comment pinned to a slice and position; it reaches every reader through the case's document. */
+  comment: caseProcedure(REVIEW_ROLES)
+    .input(z.object({ text: z.string().trim().min(1, "Write something").max(2000), slice: z.number().int().nonnegative(), position: z.array(z.number().finite()).length(3) }))
+    .mutation(async ({ ctx, input }) => {
+      const round = await ctx.db.reviewRound.findFirst({ where: { caseId: ctx.kase.id }, orderBy: { index: "desc" }, select: { id: true } });
+      const comment = await ctx.db.comment.create({ data: { caseId: ctx.kase.id, userId: ctx.user.userId, roundId: round?.id ?? null, slice: input.slice, position: input.position, text: input.text } });
+      await audit(ctx.db, { actorId: ctx.user.userId, institutionId: ctx.institutionId, action: "review.comment", entityType: "case", entityId: ctx.kase.id, data: { commentId: comment.id, slice: input.slice } });
+      await ctx.realtime.publish({ type: "review", caseId: ctx.kase.id, projectId: ctx.kase.projectId, what: "comment" });
+      return { id: comment.id };
     }),
 
   /** Every round of the case with its candidates, mask URLs and votes. */
