@@ -4,6 +4,7 @@ import { caseRouter } from "./routers/case";
 import { institutionRouter } from "./routers/institution";
 import { projectRouter } from "./routers/project";
 import { reviewRouter } from "./routers/review";
+import { assignmentRouter } from "./routers/assignment";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -13,6 +14,7 @@ export const appRouter = router({
   case: caseRouter,
   annotation: annotationRouter,
   review: reviewRouter,
+  assignment: assignmentRouter,
 });
 
 export type AppRouter = typeof appRouter;
