@@ -28,7 +28,7 @@ test("a reader reviews a case by picking candidates and accepting one", async ({
 
   await candidates.first().getByRole("button", { name: "Closest: refine" }).click();
   await expect(round).toContainText("Round 2", { timeout: 30_000 });
-  await expect(review.getByLabel("earlier rounds")).toContainText("Round 1: picked candidate 1");
+  await expect(review.getByLabel("earlier rounds")).toContainText("Ravi Reader: refine candidate 1");
   await expect(candidates.first()).toBeVisible({ timeout: 90_000 });
 
   await review.getByTestId("recommended").getByRole("button", { name: "Accept" }).click();

@@ -41,6 +41,7 @@ export function AppShell({ children, crumbs }: { children: ReactNode; crumbs?: {
           ))}
         </nav>
         <div className="who">
+          <Link href="/queue">My queue</Link>
           <Link href="/account" data-testid="current-user">
             {me.data.name}
           </Link>

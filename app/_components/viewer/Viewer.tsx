@@ -44,9 +44,11 @@ interface ViewerProps {
   cursor?: Store<CursorInfo | null>;
   /** show exactly this one of the overlays whose id starts with "round:" (null: none of them) */
   roundOverlay?: string | null;
+  /** set to move the crosshair to a position, world mm (following a reader, opening a comment) */
+  goTo?: Store<[number, number, number] | null>;
 }
 
-export function Viewer({ caseId, volume, annotations, cursor, roundOverlay }: ViewerProps) {
+export function Viewer({ caseId, volume, annotations, cursor, roundOverlay, goTo }: ViewerProps) {
   if (!volume) {
     return (
       <div className={styles.empty} data-testid="viewer-empty">
@@ -54,10 +56,10 @@ export function Viewer({ caseId, volume, annotations, cursor, roundOverlay }: Vi
       </div>
     );
   }
-  return <ViewerForVolume caseId={caseId} volume={volume} annotations={annotations} cursor={cursor} roundOverlay={roundOverlay} />;
+  return <ViewerForVolume caseId={caseId} volume={volume} annotations={annotations} cursor={cursor} roundOverlay={roundOverlay} goTo={goTo} />;
 }
 
-function ViewerForVolume({ caseId, volume, annotations, cursor, roundOverlay }: ViewerProps & { volume: ViewerVolume }) {
+function ViewerForVolume({ caseId, volume, annotations, cursor, roundOverlay, goTo }: ViewerProps & { volume: ViewerVolume }) {
   const [forceFull, setForceFull] = useState(false);
   const base = `/api/cases/${encodeURIComponent(caseId)}`;
   const meta = (volume.metadata ?? {}) as { previewKey?: string; displayKey?: string | null };
@@ -71,6 +73,7 @@ function ViewerForVolume({ caseId, volume, annotations, cursor, roundOverlay }: 
       onLoadFull={() => setForceFull(true)}
       annotations={annotations}
       cursorStore={cursor}
+      goTo={goTo}
       roundOverlay={roundOverlay}
     />
   );
@@ -84,10 +87,11 @@ interface CoreProps {
   onLoadFull: () => void;
   annotations: OverlayAnnotation[];
   cursorStore?: Store<CursorInfo | null>;
+  goTo?: Store<[number, number, number] | null>;
   roundOverlay?: string | null;
 }
 
-function ViewerCore({ url, previewUrl, displayUrl, onLoadFull, annotations, cursorStore, roundOverlay }: CoreProps) {
+function ViewerCore({ url, previewUrl, displayUrl, onLoadFull, annotations, cursorStore, roundOverlay, goTo }: CoreProps) {
   const wrapRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
@@ -424,6 +428,20 @@ function ViewerCore({ url, previewUrl, displayUrl, onLoadFull, annotations, curs
     nv.setScale(1);
     nv.setRenderAzimuthElevation(110, 10);
   }, []);
+
+  // ── moves asked for from outside (follow a reader, jump to a comment) ────────────────────
+  useEffect(
+    () =>
+      goTo?.subscribe(() => {
+        const nv = nvRef.current;
+        const mm = goTo.get();
+        if (!nv?.back || !mm) return;
+        nv.scene.crosshairPos = nv.mm2frac(mm);
+        nv.drawScene();
+        nv.createOnLocationChange();
+      }),
+    [goTo],
+  );
 
   // ── keyboard, wheel and mouse glue on the native elements ──────────────────────────────
   useEffect(() => {

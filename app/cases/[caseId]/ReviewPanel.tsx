@@ -3,7 +3,9 @@
 // candidates (one at a time on the viewer), pick the closest (the next round is rectified toward
 // it) or accept one (the case is final). Candidates for the slices in view arrive first.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import type { CollabClient } from "../../_lib/collab-client";
+import { choiceLabel } from "./CollabPanel";
 import type { OverlayAnnotation } from "../../_components/viewer/Viewer";
 import { useRoomEvents } from "../../_lib/socket";
 import { useTRPC } from "../../_lib/trpc";
@@ -23,6 +25,10 @@ interface Props {
   focusSlice: () => number | undefined;
   shown: string | null;
   onShow: (overlayId: string | null) => void;
+  /** the live room (votes of everyone, presence) */
+  collab: CollabClient | null;
+  me: string | null;
+  role: string;
 }
 
 const ml = (v: number, digits = 1) => `${v.toFixed(digits)} mL`;
@@ -47,6 +53,21 @@ function SummaryLine({ s, structure }: { s: Summary; structure: string }) {
         </div>
       )}
       {s.spread !== undefined && <div className="muted">uncertainty (cluster spread) {s.spread.toFixed(2)}</div>}
+    </div>
+  );
+}
+
+/** Who voted for a mask in this round, live. */
+function Voters({ votes }: { votes: { userId: string; name: string; kind: string }[] }) {
+  if (!votes.length) return null;
+  return (
+    <div className="small voters" data-testid="voters">
+      {votes.map((v) => (
+        <span key={v.userId} className="chip">
+          {v.name}
+          {v.kind === "ACCEPT" ? " ✓ accept" : " → refine"}
+        </span>
+      ))}
     </div>
   );
 }
@@ -93,7 +114,7 @@ export function useRounds(caseId: string) {
   return rounds;
 }
 
-export function ReviewPanel({ caseId, caseStatus, focusSlice, shown, onShow }: Props) {
+export function ReviewPanel({ caseId, caseStatus, focusSlice, shown, onShow, collab, me, role }: Props) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const rounds = useRounds(caseId);
@@ -106,11 +127,26 @@ export function ReviewPanel({ caseId, caseStatus, focusSlice, shown, onShow }: P
     // accepting writes the consensus annotation
     void qc.invalidateQueries({ queryKey: trpc.annotation.list.queryKey({ caseId }) });
   };
+  const [notice, setNotice] = useState<string | null>(null);
+  const list = (rounds.data ?? []) as RoundView[];
+  const current = list.at(-1);
+  const past = list.slice(0, -1);
   const opts = { onSuccess: () => (setError(null), refresh()), onError: (e: { message: string }) => setError(e.message) };
+  const voted = {
+    onSuccess: (out: { consensus: { status: string; reason: string } }) => (setError(null), setNotice(out.consensus.status === "open" ? out.consensus.reason : null), refresh()),
+    onError: (e: { message: string }) => setError(e.message),
+  };
   const start = useMutation(trpc.review.start.mutationOptions(opts));
-  const pick = useMutation(trpc.review.pick.mutationOptions(opts));
-  const accept = useMutation(trpc.review.accept.mutationOptions(opts));
-  const busy = start.isPending || pick.isPending || accept.isPending;
+  const pick = useMutation(trpc.review.pick.mutationOptions(voted));
+  const accept = useMutation(trpc.review.accept.mutationOptions(voted));
+  const decide = useMutation(trpc.review.adjudicate.mutationOptions(voted));
+  const busy = start.isPending || pick.isPending || accept.isPending || decide.isPending;
+  const canDecide = role === "ADJUDICATOR" || role === "ADMIN";
+  const live = collab?.state();
+  const votesFor = (kind: "PICK" | "ACCEPT" | null, index: number | null) =>
+    (live?.round?.id === list.at(-1)?.id ? live?.votes ?? [] : []).filter((v) => v.candidate === index && (kind === null || v.kind === kind));
+  const myVote = live?.votes.find((v) => v.userId === me);
+  const hover = (index: number | null) => collab?.setPresence({ hovered: index });
   useRoomEvents("case", caseId, {
     job: (e) => {
       if (e.job.kind !== "propose-round" && e.job.kind !== "rectify") return;
@@ -118,16 +154,57 @@ export function ReviewPanel({ caseId, caseStatus, focusSlice, shown, onShow }: P
     },
   });
 
-  const list = (rounds.data ?? []) as RoundView[];
-  const current = list.at(-1);
-  const past = list.slice(0, -1);
   const show = (id: string) => onShow(shown === id ? null : id);
+  const [flicker, setFlicker] = useState(false);
+
+  // flicker: the shown mask and the recommended one alternate, so small differences jump out
+  useEffect(() => {
+    if (!flicker || !current?.recommendedUrl || !shown) return;
+    const base = shown;
+    const rec = `round:${current.id}:recommended`;
+    let onRec = false;
+    const timer = setInterval(() => {
+      onRec = !onRec;
+      onShow(onRec ? rec : base);
+    }, 600);
+    return () => {
+      clearInterval(timer);
+      onShow(base);
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [flicker, current?.id]);
+
+  // keyboard: 1-9 votes to refine toward that candidate, A accepts the shown mask
+  const keyState = useRef({ current, shown, busy });
+  keyState.current = { current, shown, busy };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (t?.closest("input, select, textarea") || e.altKey || e.metaKey || e.ctrlKey) return;
+      const { current: r, shown: on, busy: b } = keyState.current;
+      if (!r || r.status !== "OPEN" || b) return;
+      const n = Number(e.key);
+      if (Number.isInteger(n) && n >= 1 && n <= 9 && r.candidates.some((c) => c.index === n - 1)) {
+        e.preventDefault();
+        pick.mutate({ caseId, roundId: r.id, candidateIndex: n - 1, focusSlice: focusSlice() });
+      } else if (e.key === "a" || e.key === "A") {
+        const m = on?.match(/^round:[^:]+:(recommended|candidate-(\d+))$/);
+        if (!m) return setNotice("Show a mask first (its Show button), then press A to accept it.");
+        e.preventDefault();
+        accept.mutate({ caseId, roundId: r.id, candidateIndex: m[2] === undefined ? null : Number(m[2]) });
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [caseId]);
 
   return (
     <section aria-label="review">
       <h2>Review</h2>
       {error && <p className="error" role="alert">{error}</p>}
       {jobError && <p className="error" role="alert">{jobError}</p>}
+      {notice && <p className="small notice">{notice}</p>}
       {!current && caseStatus === "READY" && (
         <div className="review-start">
           <label>
@@ -169,6 +246,19 @@ export function ReviewPanel({ caseId, caseStatus, focusSlice, shown, onShow }: P
             </div>
           )}
           {current.status === "OPEN" && (
+            <div className="round-tools small">
+              <label>
+                <input type="checkbox" checked={flicker} onChange={(e) => setFlicker(e.target.checked)} disabled={!shown} /> Flicker the shown mask against the recommended one
+              </label>
+              {canDecide && (
+                <button className="ghost" disabled={busy} onClick={() => decide.mutate({ caseId, roundId: current.id, action: "close", focusSlice: focusSlice() })}>
+                  Close round with the votes as they stand
+                </button>
+              )}
+              <span className="muted"> Keys: 1–9 refine toward a candidate, A accept the shown mask, W window, arrows/PgUp/PgDn slices.</span>
+            </div>
+          )}
+          {current.status === "OPEN" && (
             <ul className="plain">
               {current.recommendedUrl && (
                 <li className="candidate" data-testid="recommended">
@@ -178,27 +268,53 @@ export function ReviewPanel({ caseId, caseStatus, focusSlice, shown, onShow }: P
                     <button className="ghost" onClick={() => show(`round:${current.id}:recommended`)}>
                       {shown === `round:${current.id}:recommended` ? "Hide" : "Show"}
                     </button>
-                    <button disabled={busy} onClick={() => accept.mutate({ caseId, roundId: current.id, candidateIndex: null })}>
+                    <button disabled={busy} aria-pressed={myVote?.kind === "ACCEPT" && myVote.candidate === null} onClick={() => accept.mutate({ caseId, roundId: current.id, candidateIndex: null })}>
                       Accept
                     </button>
+                    {canDecide && (
+                      <button className="ghost" disabled={busy} onClick={() => decide.mutate({ caseId, roundId: current.id, action: "decide", choice: { kind: "ACCEPT", candidate: null } })}>
+                        Decide: accept
+                      </button>
+                    )}
                   </div>
+                  <Voters votes={votesFor(null, null)} />
                 </li>
               )}
               {current.candidates.map((c) => (
-                <li key={c.id} className="candidate" data-testid="candidate">
-                  <strong>Candidate {c.index + 1}</strong>
+                <li key={c.id} className="candidate" data-testid="candidate" onMouseEnter={() => hover(c.index)} onMouseLeave={() => hover(null)}>
+                  <strong>Candidate {c.index + 1}</strong> <kbd className="muted small">{c.index + 1}</kbd>
                   <SummaryLine s={c.summary as Summary} structure={current.structure} />
                   <div className="candidate-actions">
                     <button className="ghost" onClick={() => show(`round:${current.id}:candidate-${c.index}`)}>
                       {shown === `round:${current.id}:candidate-${c.index}` ? "Hide" : "Show"}
                     </button>
-                    <button disabled={busy} onClick={() => pick.mutate({ caseId, roundId: current.id, candidateIndex: c.index, focusSlice: focusSlice() })}>
+                    <button
+                      disabled={busy}
+                      aria-pressed={myVote?.kind === "PICK" && myVote.candidate === c.index}
+                      onClick={() => pick.mutate({ caseId, roundId: current.id, candidateIndex: c.index, focusSlice: focusSlice() })}
+                    >
                       Closest: refine
                     </button>
-                    <button className="ghost" disabled={busy} onClick={() => accept.mutate({ caseId, roundId: current.id, candidateIndex: c.index })}>
+                    <button
+                      className="ghost"
+                      disabled={busy}
+                      aria-pressed={myVote?.kind === "ACCEPT" && myVote.candidate === c.index}
+                      onClick={() => accept.mutate({ caseId, roundId: current.id, candidateIndex: c.index })}
+                    >
                       Accept
                     </button>
+                    {canDecide && (
+                      <>
+                        <button className="ghost" disabled={busy} onClick={() => decide.mutate({ caseId, roundId: current.id, action: "decide", choice: { kind: "PICK", candidate: c.index }, focusSlice: focusSlice() })}>
+                          Decide: refine
+                        </button>
+                        <button className="ghost" disabled={busy} onClick={() => decide.mutate({ caseId, roundId: current.id, action: "decide", choice: { kind: "ACCEPT", candidate: c.index } })}>
+                          Decide: accept
+                        </button>
+                      </>
+                    )}
                   </div>
+                  <Voters votes={votesFor(null, c.index)} />
                 </li>
               ))}
               {((current.summary as { pruned?: { reason: string }[] }).pruned ?? []).map((p, i) => (
@@ -214,10 +330,12 @@ export function ReviewPanel({ caseId, caseStatus, focusSlice, shown, onShow }: P
       {past.length > 0 && (
         <ol className="small muted" aria-label="earlier rounds">
           {past.map((r) => {
+            const h = live?.history.find((x) => x.index === r.index);
             const picked = r.candidates.find((c) => c.id === r.consensusCandidateId);
             return (
               <li key={r.id}>
-                Round {r.index + 1}: {picked ? `picked candidate ${picked.index + 1}` : r.status.toLowerCase()} ({r.votes.map((v) => v.user.name).join(", ") || "no votes"})
+                Round {r.index + 1}: {h?.consensus ?? (picked ? `picked candidate ${picked.index + 1}` : r.status.toLowerCase())} (
+                {(h?.picks ?? r.votes.map((v) => ({ name: v.user.name, kind: v.kind, candidate: null as number | null }))).map((p) => `${p.name}: ${choiceLabel(p as never)}`).join("; ") || "no votes"})
               </li>
             );
           })}

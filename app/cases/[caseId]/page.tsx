@@ -8,6 +8,9 @@ import { createStore } from "../../_components/viewer/store";
 import { Viewer, type CursorInfo, type OverlayAnnotation } from "../../_components/viewer/Viewer";
 import { useRoomEvents } from "../../_lib/socket";
 import { useTRPC } from "../../_lib/trpc";
+import { useCollab } from "../../_lib/use-collab";
+import { AssignmentPanel } from "./AssignmentPanel";
+import { CollabPanel } from "./CollabPanel";
 import { ReviewPanel, roundOverlays, useRounds, type RoundView } from "./ReviewPanel";
 
 // fetch the viewer's WebGL library while the case itself loads, not after
@@ -20,8 +23,11 @@ export default function CasePage({ params }: { params: Promise<{ caseId: string 
   const kase = useQuery(trpc.case.byId.queryOptions({ caseId }));
   const [live, setLive] = useState<{ kind: string; stage: string; percent: number; status: string } | null>(null);
   const cursor = useMemo(() => createStore<CursorInfo | null>(null), []);
+  const goTo = useMemo(() => createStore<[number, number, number] | null>(null), []);
   const [shownRound, setShownRound] = useState<string | null>(null);
   const rounds = useRounds(caseId);
+  const me = useQuery(trpc.auth.me.queryOptions());
+  const collab = useCollab(caseId);
 
   useRoomEvents("case", caseId, {
     job: (e) => {
@@ -60,7 +66,7 @@ export default function CasePage({ params }: { params: Promise<{ caseId: string 
           {live && (live.status === "RUNNING" || live.status === "QUEUED") && (
             <ProgressBar percent={live.percent} stage={`${live.kind}: ${live.stage}`} />
           )}
-          <Viewer caseId={c.id} volume={v ?? null} annotations={overlayAnnotations} cursor={cursor} roundOverlay={shownRound} />
+          <Viewer caseId={c.id} volume={v ?? null} annotations={overlayAnnotations} cursor={cursor} roundOverlay={shownRound} goTo={goTo} />
           <div className="case-layout">
             <section>
               <h2>Volume</h2>
@@ -87,8 +93,19 @@ export default function CasePage({ params }: { params: Promise<{ caseId: string 
             </section>
             <aside>
               {v && (
-                <ReviewPanel caseId={c.id} caseStatus={c.status} focusSlice={() => cursor.get()?.vox[2]} shown={shownRound} onShow={setShownRound} />
+                <ReviewPanel
+                  caseId={c.id}
+                  caseStatus={c.status}
+                  focusSlice={() => cursor.get()?.vox[2]}
+                  shown={shownRound}
+                  onShow={setShownRound}
+                  collab={collab.client}
+                  me={me.data?.userId ?? null}
+                  role={c.role}
+                />
               )}
+              <CollabPanel caseId={c.id} client={collab.client} error={collab.error} me={me.data?.userId ?? null} cursor={cursor} goTo={goTo} />
+              {c.role === "ADMIN" && <AssignmentPanel caseId={c.id} />}
               <AnnotationsPanel
                 caseId={c.id}
                 canImport={Boolean(v) && (c.role === "ADMIN" || c.role === "ADJUDICATOR")}
