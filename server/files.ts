@@ -13,7 +13,7 @@ const VOLUME = /^\/api\/cases\/([^/?]+)\/(volume|preview|display)\.nii\.gz(?:\?.
 const MASK = /^\/api\/masks\/([^/?]+)\.nii\.gz(?:\?.*)?$/;
 const EXPORT = /^\/api\/annotations\/versions\/([^/?]+)\/export\.(nii\.gz|seg\.dcm)(?:\?.*)?$/;
 const THUMB = /^\/api\/cases\/([^/?]+)\/thumbnail\.png(?:\?.*)?$/;
-const ROUND = /^\/api\/rounds\/([^/?]+)\/((?:preview\/)?(?:recommended|candidate-\d{1,2}))\.nii\.gz(?:\?.*)?$/;
+const ROUND = /^\/api\/rounds\/([^/?]+)\/((?:preview\/)?(?:recommended|uncertainty|candidate-\d{1,2}))\.nii\.gz(?:\?.*)?$/;
 
 function fail(res: http.ServerResponse, status: number, message: string) {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: message }));

@@ -32,3 +32,4 @@ export { interactionsToReach, jitteredBox, nextClick, simulatedPick } from "./si
 export type { Box, Click, PickOptions, SimulatedPick } from "./simulate";
 export { choiceKey, consensus, quorumCount } from "./consensus";
 export type { Adjudication, Choice, ConsensusInput, ConsensusResult, ConsensusRule } from "./consensus";
+export { disagreementMap } from "./uncertainty";

@@ -73,6 +73,15 @@ describe("review loop (one reader)", () => {
     const preview = readNifti(new Uint8Array(await (await fetch(`${app.url}${r0.preview!.candidates[0].url}`, { headers: { cookie: cookie() } })).arrayBuffer()));
     expect(preview.dims).toEqual([122, 101, 5]);
     expect((await fetch(`${app.url}${r0.candidates[0].url}`)).status).toBe(401);
+
+    // the samples' disagreement on the tumour: a percentage map on the same grid, clear where they agree (8 samples of a
+    // lesion-free liver may agree everywhere; the map itself is unit-tested in lib/uair)
+    const heat = readNifti(new Uint8Array(await (await fetch(`${app.url}${r0.uncertaintyUrl}`, { headers: { cookie: cookie() } })).arrayBuffer()));
+    expect(heat.dims).toEqual([122, 101, 112]);
+    expect(heat.nifti.description).toMatch(/sample disagreement/);
+    const values = heat.data as Uint8Array;
+    expect(Math.max(...new Set(values))).toBeLessThanOrEqual(100);
+    expect(values.filter((v) => v === 0).length).toBeGreaterThan(values.length / 2);
   }, 120_000);
 
   it("another institution's reader cannot see or act on the review", async () => {

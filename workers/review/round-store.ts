@@ -12,8 +12,8 @@ export interface CanonicalGrid {
 }
 
 /** Store a label map (x fastest, on the grid) as gzip NIfTI; level 1: these are rewritten each round. */
-export async function putLabels(storage: Storage, key: string, grid: CanonicalGrid, data: Uint8Array, description: string): Promise<string> {
-  await storage.put(key, writeNifti({ ...grid, data }, { isLabel: true, description: description.slice(0, 79), level: 1 }));
+export async function putLabels(storage: Storage, key: string, grid: CanonicalGrid, data: Uint8Array, description: string, isLabel = true): Promise<string> {
+  await storage.put(key, writeNifti({ ...grid, data }, { isLabel, description: description.slice(0, 79), level: 1 }));
   return key;
 }
 

@@ -7,6 +7,8 @@ import type { Vec3 } from "../../lib/imaging/types";
 import { decodeSlices, decoderTakesCrops, encodeSlices, labelsToVolume, type EncodedVolume, type PreparedVolume, type Timings } from "../../lib/model";
 import {
   buildRound,
+  disagreementMap,
+  embedLabels,
   embedRound,
   organBox,
   mixtureFromJSON,
@@ -103,7 +105,7 @@ async function roundInBox(
   slices: number[],
   mean: Uint8Array,
   opts: { dims: Vec3; structure: Structure; voxelMl: number; k: number; timings: Timings & Record<string, number>; onProgress?: (done: number, total: number) => void },
-): Promise<Round> {
+): Promise<{ round: Round; uncertainty: Uint8Array }> {
   const { dims, timings } = opts;
   const zLo = Math.min(...slices);
   const zHi = Math.max(...slices) + 1;
@@ -116,9 +118,10 @@ async function roundInBox(
   const t = performance.now();
   const inBox = buildRound({ samples, codes, component, dims: [box.w, box.h, box.d], structure: opts.structure, voxelMl: opts.voxelMl, k: opts.k });
   const round = embedRound(inBox, box, dims);
+  const uncertainty = embedLabels(disagreementMap(samples, opts.structure), box, dims);
   timings.clusterMs += performance.now() - t;
   timings.boxVoxels = (timings.boxVoxels ?? 0) + box.w * box.h * box.d;
-  return round;
+  return { round, uncertainty };
 }
 
 const roundedTimings = (t: Record<string, number>) => Object.fromEntries(Object.entries(t).map(([key, v]) => [key, Math.round(v)]));
@@ -179,7 +182,7 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
   const slab = range(s0, s1);
   await encodeSlices(model, prep, enc, slab, { timings });
   await decodeSlices(model, enc, new Float32Array(0), slab, [mean], { priorMean: true, timings });
-  const preview = await roundInBox(model, enc, codes, component, slab, mean, { dims, structure, voxelMl, k, timings });
+  const { round: preview } = await roundInBox(model, enc, codes, component, slab, mean, { dims, structure, voxelMl, k, timings });
   let t = performance.now();
   const previewKeys = await storeRoundMasks(ctx, `${prefix}/preview`, preview, (l) => slabToCanonical(l.subarray(s0 * plane, s1 * plane), prep, model, grid, s0, s1));
   timings.storeMs += performance.now() - t;
@@ -243,7 +246,7 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
   // the prior mean of these slices is known from the range search: decode the N codes only (the
   // slab's slices again too: the whole volume's box is at least as wide as the slab's)
   const roi = [...liverSlices].sort((a, b) => a - b);
-  const full = await roundInBox(model, enc, codes, component, roi, mean, {
+  const { round: full, uncertainty } = await roundInBox(model, enc, codes, component, roi, mean, {
     dims,
     structure,
     voxelMl,
@@ -254,6 +257,7 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
   await h.progress("storing candidates", 92);
   t = performance.now();
   const keys = await storeRoundMasks(ctx, prefix, full, (l) => ({ grid, data: labelsToVolume(l, prep, spec) }));
+  const uncertaintyKey = await putLabels(ctx.storage, `${prefix}/uncertainty.nii.gz`, grid, labelsToVolume(uncertainty, prep, spec), `UAIR sample disagreement (%), ${structure}`, false);
   timings.storeMs += performance.now() - t;
   timings.totalMs = performance.now() - t0;
 
@@ -273,6 +277,7 @@ export const roundTask = (ctx: WorkerContext) => async (p: RoundPayload, h: JobH
     pruned: full.pruned.map((x) => ({ reason: x.reason, dice: x.dice, against: x.against, members: x.candidate.members.length })),
     converged: full.converged,
     liverSlices: roi.length,
+    uncertaintyKey,
     slices: nz,
     samples: n,
     timings: roundedTimings(timings),

@@ -11,6 +11,8 @@ export type OverlayAnnotation = {
   version: number | null;
   /** where the label map is; default: the annotation version's mask */
   url?: string;
+  /** "heat": a 0..100 % map (e.g. the samples' disagreement) drawn in a warm colour scale, not labels */
+  kind?: "labels" | "heat";
 };
 export type OverlayState = { visible: boolean; opacity: number; status: "idle" | "loading" | "ready" | "error"; error?: string };
 
@@ -49,6 +51,7 @@ export function OverlayList({ annotations, state, outline, disabled, onToggle, o
                 {a.version !== null && <span className={styles.dim}>v{a.version}</span>}
                 {s.status === "loading" && <span className={styles.dim}>loading…</span>}
               </label>
+              {a.kind === "heat" && <div className={styles.dim}>yellow: samples split evenly; red: most agree; clear: all agree</div>}
               {s.status === "error" && <div className={styles.error}>{s.error}</div>}
               <div className={styles.opacityRow}>
                 <input

@@ -343,12 +343,19 @@ function ViewerCore({ url, previewUrl, displayUrl, onLoadFull, annotations, curs
       patch({ status: "loading", error: undefined });
       const maskUrl = a.url ?? `/api/masks/${encodeURIComponent(vid)}.nii.gz`;
       fetchWithProgress(maskUrl, signal)
-        .then((buffer) => mod.NVImage.loadFromUrl({ url: maskUrl, buffer, name: `mask-${vid}.nii.gz`, opacity: DEFAULT_OVERLAY.opacity }))
+        .then((buffer) =>
+          a.kind === "heat"
+            ? // a percentage map: clear below 10 %, warm colours up to an even split
+              mod.NVImage.loadFromUrl({ url: maskUrl, buffer, name: `heat-${vid}.nii.gz`, opacity: DEFAULT_OVERLAY.opacity, colormap: "warm", cal_min: 10, cal_max: 100 })
+            : mod.NVImage.loadFromUrl({ url: maskUrl, buffer, name: `mask-${vid}.nii.gz`, opacity: DEFAULT_OVERLAY.opacity }),
+        )
         .then((img) => {
           if (signal.aborted) return;
-          img.setColormapLabel(labelColormap());
-          // mark it a label map (NIFTI_INTENT_LABEL): niivue then draws borders in outline mode
-          if (img.hdr) img.hdr.intent_code = 1002;
+          if (a.kind !== "heat") {
+            img.setColormapLabel(labelColormap());
+            // mark it a label map (NIFTI_INTENT_LABEL): niivue then draws borders in outline mode
+            if (img.hdr) img.hdr.intent_code = 1002;
+          }
           masks.current.set(vid, img);
           maskNames.current.set(img.id, a.name);
           patch({ status: "ready" });

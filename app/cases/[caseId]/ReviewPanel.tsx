@@ -78,6 +78,8 @@ export function roundOverlays(round: RoundView | undefined): OverlayAnnotation[]
   const label = `Round ${round.index + 1}`;
   const out: OverlayAnnotation[] = [];
   if (round.recommendedUrl) out.push({ id: `round:${round.id}:recommended`, name: `${label} · recommended`, versionId: `${round.id}-recommended`, version: null, url: round.recommendedUrl });
+  // not a "round:" overlay: it stays on while candidates are shown one at a time
+  if (round.uncertaintyUrl) out.push({ id: `uncertainty:${round.id}`, name: `${label} · uncertainty (sample disagreement)`, versionId: `${round.id}-uncertainty`, version: null, url: round.uncertaintyUrl, kind: "heat" });
   for (const c of round.candidates) out.push({ id: `round:${round.id}:candidate-${c.index}`, name: `${label} · candidate ${c.index + 1}`, versionId: `${round.id}-candidate-${c.index}`, version: null, url: c.url });
   if (!round.candidates.length && round.preview) {
     out.push({ id: `round:${round.id}:preview-recommended`, name: `${label} · recommended (slices in view)`, versionId: `${round.id}-preview-recommended`, version: null, url: round.preview.recommendedUrl });
@@ -94,6 +96,7 @@ export type RoundView = {
   structure: string;
   priorSource: string | null;
   recommendedUrl: string | null;
+  uncertaintyUrl: string | null;
   summary: unknown;
   consensusCandidateId: string | null;
   candidates: { id: string; index: number; summary: unknown; url: string }[];

@@ -118,6 +118,7 @@ export const reviewRouter = router({
         ...r,
         priorSource: (state as { priorSource?: string } | null)?.priorSource ?? null,
         recommendedUrl: r.recommendedKey ? maskUrl(r.id, "recommended") : null,
+        uncertaintyUrl: (r.summary as { uncertaintyKey?: string }).uncertaintyKey ? maskUrl(r.id, "uncertainty") : null,
         candidates: r.candidates.map((c) => ({ ...c, url: maskUrl(r.id, `candidate-${c.index}`) })),
         preview: preview
           ? { slices: preview.slices ?? [], recommendedUrl: maskUrl(r.id, "preview/recommended"), candidates: (preview.candidates ?? []).map((c, i) => ({ index: i, summary: c, url: maskUrl(r.id, `preview/candidate-${i}`) })) }
