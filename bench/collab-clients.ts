@@ -49,12 +49,16 @@ export interface CollabBenchResult {
     /** sent but no ack before the end */
     unacked: number;
     errors: string[];
-    /** acked votes whose new choice every reader's document showed (sender included) */
+    /** acked votes every reader's document showed, or a later vote of the same reader (sender included) */
     reachedAll: number;
-    /** acked votes some document never showed before that reader's next vote or the end */
+    /** acked votes some document never showed by the end */
     notReachedAll: number;
+    /** (vote, document) pairs first seen through a later vote of the same reader (the server coalesced) */
+    viaLater: number;
+    /** document versions whose candidate is not that of the vote they date from (should be 0) */
+    mismatched: number;
     ack: LatencyStats;
-    /** per vote: until the last of the room's documents shows it */
+    /** per vote: until the last of the room's documents shows it (or a later vote of the same reader) */
     toEveryReader: LatencyStats;
     /** per vote and other reader: until that reader's document shows it */
     perReader: LatencyStats;
@@ -84,15 +88,15 @@ export function stats(xs: number[]): LatencyStats {
   return { n: s.length, mean: s.reduce((a, b) => a + b, 0) / s.length, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: s[s.length - 1] };
 }
 
-interface PendingVote {
+interface SentVote {
   candidate: number;
   tSend: number;
-  /** wall clock at sending: the document's vote timestamp (set by the server) is later */
+  /** wall clock at sending: the vote's timestamp in the document (set by the server) is later */
   wallSend: number;
   acked: boolean;
   ok: boolean;
-  seen: Set<number>;
-  last: number;
+  /** receiving reader (index in the room) -> latency until its document showed this vote or a later one */
+  seen: Map<number, number>;
 }
 
 interface Reader {
@@ -103,12 +107,14 @@ interface Reader {
   client: CollabClient;
   /** this reader's choice as far as it knows (its last vote acked ok) */
   current: number | null;
-  pending: PendingVote | null;
+  /** every vote this reader sent, in order (the next is sent only after the previous one's ack) */
+  votes: SentVote[];
   /** presence moves sent: slice -> send time */
   slices: Map<number, number>;
   nextSlice: number;
-  /** receiver side: the version (timestamp) and slice last seen per other user */
+  /** receiver side, per user: the vote version (timestamp) last seen, the index of the vote it is, the slice last seen */
   seenAt: Map<string, string>;
+  seenIdx: Map<string, number>;
   seenSlice: Map<string, number | null>;
 }
 
@@ -131,32 +137,37 @@ async function main() {
     failed = 0,
     reachedAll = 0,
     notReachedAll = 0,
+    viaLater = 0,
+    mismatched = 0,
     presenceSent = 0,
     presenceExpected = 0;
-
-  /** a vote is done when the sender votes again or at the end: count whether everyone saw it */
-  const finish = (p: PendingVote | null) => {
-    if (!p || !p.ok) return;
-    if (p.seen.size === nReaders) {
-      reachedAll++;
-      toAll.push(p.last - p.tSend);
-    } else notReachedAll++;
-  };
 
   const observe = (me: Reader) => {
     const now = performance.now();
     const room = rooms[me.room];
-    // votes: a new version of a reader's entry that shows the candidate of its pending vote
+    // votes: a new version of a reader's entry is the last vote that reader sent before the
+    // server stamped it; the document now reflects that vote and every earlier one
     for (const [uid, v] of me.client.doc.getMap<DocVote>("votes")) {
       if (me.seenAt.get(uid) === v.at) continue;
       me.seenAt.set(uid, v.at);
       const j = userIndex.get(uid);
-      const p = j === undefined ? null : room[j]?.pending;
-      if (!p || p.seen.has(me.index) || v.candidate !== p.candidate || Date.parse(v.at) < p.wallSend - 5) continue;
-      p.seen.add(me.index);
-      p.last = Math.max(p.last, now);
-      if (j === me.index) own.push(now - p.tSend);
-      else perReader.push(now - p.tSend);
+      const sender = j === undefined ? undefined : room[j];
+      if (!sender) continue;
+      const at = Date.parse(v.at);
+      let m = sender.votes.length - 1;
+      while (m >= 0 && sender.votes[m].wallSend > at + 5) m--;
+      if (m < 0) continue;
+      if (sender.votes[m].candidate !== v.candidate) {
+        mismatched++;
+        continue;
+      }
+      const from = (me.seenIdx.get(uid) ?? -1) + 1;
+      if (m < from) continue;
+      me.seenIdx.set(uid, m);
+      for (let k = from; k <= m; k++) {
+        sender.votes[k].seen.set(me.index, now - sender.votes[k].tSend);
+        if (k < m) viaLater++;
+      }
     }
     // presence: a slice this reader has not shown before
     for (const [clientId, s] of me.client.awareness.getStates()) {
@@ -189,10 +200,11 @@ async function main() {
           socket,
           client,
           current: null,
-          pending: null,
+          votes: [],
           slices: new Map(),
           nextSlice: 1 + ((i * nReaders + j) * 997) % 50_000,
           seenAt: new Map(),
+          seenIdx: new Map(),
           seenSlice: new Map(),
         };
         rooms[i][j] = r;
@@ -225,9 +237,8 @@ async function main() {
     while (running) {
       const others = Array.from({ length: cfg.candidates }, (_, k) => k).filter((k) => k !== r.current);
       const candidate = others[Math.floor(Math.random() * others.length)];
-      finish(r.pending);
-      const p: PendingVote = { candidate, tSend: performance.now(), wallSend: Date.now(), acked: false, ok: false, seen: new Set(), last: 0 };
-      r.pending = p;
+      const p: SentVote = { candidate, tSend: performance.now(), wallSend: Date.now(), acked: false, ok: false, seen: new Map() };
+      r.votes.push(p);
       sent++;
       const reply = await Promise.race([r.client.vote(cfg.rooms[r.room].roundId, "PICK", candidate), sleep(15_000).then(() => null)]);
       if (reply) {
@@ -268,7 +279,7 @@ async function main() {
   emit({ event: "stopped" });
   // the last votes' acks (a vote never acked counts as unacked)
   await Promise.all(loops);
-  const unacked = all.filter((r) => r.pending && !r.pending.acked).length;
+  const unacked = all.reduce((a, r) => a + r.votes.filter((p) => !p.acked).length, 0);
 
   // settle: every document shows every reader's last acknowledged choice
   const lastAcked = rooms.map((room) => room.map((r) => r.current));
@@ -282,7 +293,16 @@ async function main() {
   const settleMs = performance.now() - tSettle;
   // presence sent in the last moments may still be in flight: a short grace before counting
   await sleep(250);
-  for (const r of all) finish(r.pending);
+  for (const r of all) {
+    for (const p of r.votes) {
+      if (!p.ok) continue;
+      if (p.seen.size === nReaders) {
+        reachedAll++;
+        toAll.push(Math.max(...p.seen.values()));
+      } else notReachedAll++;
+      for (const [j, ms] of p.seen) (j === r.index ? own : perReader).push(ms);
+    }
+  }
   loop.disable();
 
   const docs = rooms.map((room) =>
@@ -300,6 +320,8 @@ async function main() {
       errors,
       reachedAll,
       notReachedAll,
+      viaLater,
+      mismatched,
       ack: stats(ackLat),
       toEveryReader: stats(toAll),
       perReader: stats(perReader),

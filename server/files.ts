@@ -7,12 +7,14 @@ import { caseFor } from "./auth/access";
 import { userFromCookie } from "./auth/session";
 import { isImagingError } from "../lib/imaging/types";
 import { ExportError, exportAnnotation } from "./exports";
+import { sliceRenderer } from "./review/slice-images";
 import type { Services } from "./trpc/trpc";
 
 const VOLUME = /^\/api\/cases\/([^/?]+)\/(volume|preview|display)\.nii\.gz(?:\?.*)?$/;
 const MASK = /^\/api\/masks\/([^/?]+)\.nii\.gz(?:\?.*)?$/;
 const EXPORT = /^\/api\/annotations\/versions\/([^/?]+)\/export\.(nii\.gz|seg\.dcm)(?:\?.*)?$/;
 const THUMB = /^\/api\/cases\/([^/?]+)\/thumbnail\.png(?:\?.*)?$/;
+const ROUND_SLICE = /^\/api\/rounds\/([^/?]+)\/(recommended|candidate-\d{1,2})\/slice-(\d{1,5})\.png(?:\?.*)?$/;
 const ROUND = /^\/api\/rounds\/([^/?]+)\/((?:preview\/)?(?:recommended|uncertainty|candidate-\d{1,2}))\.nii\.gz(?:\?.*)?$/;
 
 function fail(res: http.ServerResponse, status: number, message: string) {
@@ -39,6 +41,7 @@ async function send(req: http.IncomingMessage, res: http.ServerResponse, service
 }
 
 export function createFileRoutes(services: Services) {
+  const renderSlice = sliceRenderer(services.storage);
   return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> => {
     const url = req.url ?? "";
     const volume = VOLUME.exec(url);
@@ -46,7 +49,8 @@ export function createFileRoutes(services: Services) {
     const thumb = volume || mask ? null : THUMB.exec(url);
     const exp = volume || mask || thumb ? null : EXPORT.exec(url);
     const round = volume || mask || thumb || exp ? null : ROUND.exec(url);
-    if (!volume && !mask && !thumb && !exp && !round) return false;
+    const roundSlice = volume || mask || thumb || exp || round ? null : ROUND_SLICE.exec(url);
+    if (!volume && !mask && !thumb && !exp && !round && !roundSlice) return false;
     if (req.method !== "GET" && req.method !== "HEAD") return fail(res, 405, "Method not allowed"), true;
     const user = await userFromCookie(services.db, req.headers.cookie);
     if (!user) return fail(res, 401, "Please sign in"), true;
@@ -68,6 +72,20 @@ export function createFileRoutes(services: Services) {
           if (e instanceof ExportError || isImagingError(e)) return fail(res, 409, (e as Error).message), true;
           throw e;
         }
+      } else if (roundSlice) {
+        const r = await services.db.reviewRound.findUnique({ where: { id: decodeURIComponent(roundSlice[1]) } });
+        if (!r) return fail(res, 404, "Review round not found"), true;
+        await caseFor(services.db, user, r.caseId);
+        const v = await services.db.volume.findUnique({ where: { caseId: r.caseId } });
+        const key = `rounds/${r.id}/${roundSlice[2]}.nii.gz`;
+        if (!v || !(await services.storage.exists(key))) return fail(res, 404, "This mask is not ready yet"), true;
+        const slice = Number(roundSlice[3]);
+        if (slice >= v.dims[2]) return fail(res, 400, `Slice ${slice + 1} is outside the CT's ${v.dims[2]} slices`), true;
+        const etag = `"${r.id}-${roundSlice[2]}-${slice}"`;
+        const headers = { "content-type": "image/png", etag, "cache-control": "private, max-age=31536000, immutable" };
+        if (req.headers["if-none-match"] === etag) return res.writeHead(304, headers).end(), true;
+        const png = await renderSlice(v.storageKey, key, slice);
+        res.writeHead(200, { ...headers, "content-length": png.byteLength }).end(png);
       } else if (round) {
         // a round's masks are written once by its job (preview, then final) and never change
         const r = await services.db.reviewRound.findUnique({ where: { id: decodeURIComponent(round[1]) } });

@@ -9,6 +9,9 @@ import { ImagingError, type Grid, type Volume, type VoxelArray } from "./types";
 /** Our canonical label values in stored masks. */
 export const LABEL = { background: 0, liver: 1, tumour: 2 } as const;
 
+/** Display colour of each label, the same in the viewer and in rendered slices. */
+export const LABEL_COLOURS: Record<number, readonly [number, number, number]> = { [LABEL.liver]: [232, 142, 52], [LABEL.tumour]: [70, 226, 96] };
+
 /** TotalSegmentator's liver class; the same in v1 and v2 label maps. */
 export const TOTALSEG_LIVER = 5;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { axialThumbnail } from "./thumbnail";
+import { axialThumbnail, labelledSlice } from "./thumbnail";
 import type { Volume } from "./types";
 
 describe("axialThumbnail", () => {
@@ -16,5 +16,28 @@ describe("axialThumbnail", () => {
     expect(t.data[1 * 8 + 0]).toBe(255);
     expect(t.data[1 * 8 + 1]).toBe(255);
     expect(t.data[0]).toBe(Math.round(((0 - (50 - 200)) / 400) * 255));
+  });
+});
+
+describe("labelledSlice", () => {
+  const data = new Int16Array(24).fill(50); // level 50: mid grey
+  const ras: Volume = { dims: [4, 2, 3], spacing: [2, 1, 1], affine: [2, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], data };
+  const labels = new Uint8Array(24);
+  labels[2 * 8 + 0 * 4 + 0] = 2; // slice 2, the row a 1-pixel-high image samples (j = 0), patient's left (i = 0): image right
+
+  it("blends the label's colour where it is, grey elsewhere, on the chosen slice", () => {
+    const img = labelledSlice(ras, labels, 2, { size: 4, colors: { 1: [255, 0, 0], 2: [0, 255, 0] }, alpha: 0.5 });
+    expect([img.width, img.height]).toEqual([4, 1]);
+    const g = Math.round((50 - (50 - 200)) / 400 * 255);
+    // rightmost pixel = i 0
+    expect(Array.from(img.data.subarray(3 * 3, 3 * 3 + 3))).toEqual([Math.round(0.5 * g), Math.round(0.5 * g + 127.5), Math.round(0.5 * g)]);
+    expect(Array.from(img.data.subarray(0, 3))).toEqual([g, g, g]);
+    // another slice has no label
+    expect(new Set(labelledSlice(ras, labels, 1, { size: 4, colors: { 2: [0, 255, 0] } }).data)).toEqual(new Set([g]));
+  });
+
+  it("refuses a label map of another grid or a slice outside the volume", () => {
+    expect(() => labelledSlice(ras, new Uint8Array(5), 0, { colors: {} })).toThrow(/5 voxels, the CT 24/);
+    expect(() => labelledSlice(ras, labels, 3, { colors: {} })).toThrow(/slice 3 is outside 0..2/);
   });
 });

@@ -10,19 +10,63 @@ export interface GreyImage {
 
 /** Soft-tissue window by default (W 400, L 50). `size` bounds the longer side, aspect kept. */
 export function axialThumbnail(ras: Volume, opts: { size?: number; width?: number; level?: number } = {}): GreyImage {
-  const [nx, ny, nz] = ras.dims;
-  const [sx, sy] = ras.spacing;
-  const size = opts.size ?? 160;
+  const { width, height, index } = sliceSampling(ras, Math.floor(ras.dims[2] / 2), opts.size ?? 160);
   const ww = opts.width ?? 400;
   const lo = (opts.level ?? 50) - ww / 2;
+  const out = new Uint8Array(width * height);
+  for (let p = 0; p < out.length; p++) out[p] = grey(ras.data[index[p]], lo, ww);
+  return { width, height, data: out };
+}
+
+export interface RgbImage {
+  width: number;
+  height: number;
+  /** 3 bytes per pixel */
+  data: Uint8Array;
+}
+
+/**
+ * Axial slice `k` with a label map on the same grid blended in (label value -> colour), for a
+ * gallery of candidates at the slice a reader is on. Same display convention as axialThumbnail.
+ */
+export function labelledSlice(
+  ras: Volume,
+  labels: ArrayLike<number>,
+  k: number,
+  opts: { size?: number; width?: number; level?: number; colors: Record<number, readonly [number, number, number]>; alpha?: number },
+): RgbImage {
+  const [nx, ny, nz] = ras.dims;
+  if (labels.length !== nx * ny * nz) throw new RangeError(`label map has ${labels.length} voxels, the CT ${nx * ny * nz}.`);
+  if (!Number.isInteger(k) || k < 0 || k >= nz) throw new RangeError(`slice ${k} is outside 0..${nz - 1}.`);
+  const { width, height, index } = sliceSampling(ras, k, opts.size ?? 128);
+  const ww = opts.width ?? 400;
+  const lo = (opts.level ?? 50) - ww / 2;
+  const alpha = opts.alpha ?? 0.45;
+  const out = new Uint8Array(width * height * 3);
+  for (let p = 0; p < width * height; p++) {
+    const g = grey(ras.data[index[p]], lo, ww);
+    const c = opts.colors[labels[index[p]]];
+    for (let ch = 0; ch < 3; ch++) out[p * 3 + ch] = c ? Math.round((1 - alpha) * g + alpha * c[ch]) : g;
+  }
+  return { width, height, data: out };
+}
+
+const grey = (hu: number, lo: number, ww: number) => {
+  const v = (hu - lo) / ww;
+  return v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255);
+};
+
+/** Voxel index of every pixel of slice k at `size`: physical aspect kept, patient's right on the left, anterior up. */
+function sliceSampling(ras: Volume, k: number, size: number): { width: number; height: number; index: Int32Array } {
+  const [nx, ny] = ras.dims;
+  const [sx, sy] = ras.spacing;
   // physical aspect, so anisotropic pixels are not stretched
   const physW = nx * sx;
   const physH = ny * sy;
   const scale = size / Math.max(physW, physH);
   const width = Math.max(1, Math.round(physW * scale));
   const height = Math.max(1, Math.round(physH * scale));
-  const k = Math.floor(nz / 2);
-  const out = new Uint8Array(width * height);
+  const index = new Int32Array(width * height);
   const plane = nx * ny * k;
   for (let r = 0; r < height; r++) {
     // RAS: j grows anteriorly, so the top row is the largest j
@@ -30,9 +74,8 @@ export function axialThumbnail(ras: Volume, opts: { size?: number; width?: numbe
     for (let c = 0; c < width; c++) {
       // i grows toward the patient's right, which radiological display puts on the left
       const i = nx - 1 - Math.min(nx - 1, Math.floor(((c + 0.5) * nx) / width));
-      const v = (ras.data[plane + j * nx + i] - lo) / ww;
-      out[r * width + c] = v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255);
+      index[r * width + c] = plane + j * nx + i;
     }
   }
-  return { width, height, data: out };
+  return { width, height, index };
 }

@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decode as decodePng } from "fast-png";
 import { readNifti } from "../../lib/imaging/nifti-read";
 import { startUair, type UairServer } from "../../server/app";
 import type { RealtimeEvent } from "../../server/realtime/bus";
@@ -82,6 +83,17 @@ describe("review loop (one reader)", () => {
     const values = heat.data as Uint8Array;
     expect(Math.max(...new Set(values))).toBeLessThanOrEqual(100);
     expect(values.filter((v) => v === 0).length).toBeGreaterThan(values.length / 2);
+
+    // the gallery: one slice of a mask over the CT as a PNG, coloured where the mask is
+    const png = await fetch(`${app.url}${r0.candidates[0].url.replace(/\.nii\.gz$/, "")}/slice-95.png`, { headers: { cookie: cookie() } });
+    expect(png.status).toBe(200);
+    const img = decodePng(new Uint8Array(await png.arrayBuffer()));
+    expect(img.channels).toBe(3);
+    let tinted = 0;
+    for (let p = 0; p < img.width * img.height; p++) if (img.data[p * 3] !== img.data[p * 3 + 1]) tinted++;
+    expect(tinted).toBeGreaterThan(50); // patient A's liver is on slice 96
+    expect((await fetch(`${app.url}/api/rounds/${r0.id}/candidate-0/slice-999.png`, { headers: { cookie: cookie() } })).status).toBe(400);
+    expect((await fetch(`${app.url}/api/rounds/${r0.id}/candidate-0/slice-95.png`)).status).toBe(401);
   }, 120_000);
 
   it("another institution's reader cannot see or act on the review", async () => {
@@ -91,6 +103,7 @@ describe("review loop (one reader)", () => {
     await expect(b.client.review.rounds.query({ caseId })).rejects.toMatchObject({ data: { code: "NOT_FOUND" } });
     await expect(b.client.review.pick.mutate({ caseId, roundId: r0.id, candidateIndex: 0 })).rejects.toMatchObject({ data: { code: "NOT_FOUND" } });
     expect((await fetch(`${app.url}${r0.candidates[0].url}`, { headers: { cookie: b.cookie() } })).status).toBe(404);
+    expect((await fetch(`${app.url}/api/rounds/${r0.id}/candidate-0/slice-10.png`, { headers: { cookie: b.cookie() } })).status).toBe(404);
   });
 
   it("a pick closes round 0 and rectifies round 1; a second vote or a stale round is refused and changes nothing", async () => {

@@ -1,5 +1,6 @@
 // Pure viewer constants and helpers: CT window presets, the label LUT for masks, W/L maths.
 import type { NVImage } from "@niivue/niivue";
+import { LABEL, LABEL_COLOURS } from "../../../lib/imaging/labels";
 
 type ColorMap = Parameters<NVImage["setColormapLabel"]>[0];
 
@@ -41,8 +42,8 @@ export function cyclePreset(current: WindowLevel, step = 1): WindowPreset {
 
 /** Label values in the mask files: 0 background, 1 liver, 2 tumour. */
 export const LABELS = [
-  { value: 1, name: "Liver", rgb: [232, 142, 52] as const },
-  { value: 2, name: "Tumour", rgb: [70, 226, 96] as const },
+  { value: LABEL.liver, name: "Liver", rgb: LABEL_COLOURS[LABEL.liver] },
+  { value: LABEL.tumour, name: "Tumour", rgb: LABEL_COLOURS[LABEL.tumour] },
 ];
 
 export function labelName(value: number): string | null {

@@ -6,7 +6,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import type { CollabClient } from "../../_lib/collab-client";
 import { choiceLabel } from "./CollabPanel";
-import type { OverlayAnnotation } from "../../_components/viewer/Viewer";
+import { Gallery } from "./Gallery";
+import type { CursorInfo, OverlayAnnotation, Store } from "../../_components/viewer/Viewer";
 import { useRoomEvents } from "../../_lib/socket";
 import { useTRPC } from "../../_lib/trpc";
 
@@ -25,6 +26,8 @@ interface Props {
   focusSlice: () => number | undefined;
   shown: string | null;
   onShow: (overlayId: string | null) => void;
+  /** the crosshair (the gallery follows its slice) */
+  cursor: Store<CursorInfo | null>;
   /** the live room (votes of everyone, presence) */
   collab: CollabClient | null;
   me: string | null;
@@ -117,7 +120,7 @@ export function useRounds(caseId: string) {
   return rounds;
 }
 
-export function ReviewPanel({ caseId, caseStatus, focusSlice, shown, onShow, collab, me, role }: Props) {
+export function ReviewPanel({ caseId, caseStatus, focusSlice, shown, onShow, cursor, collab, me, role }: Props) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const rounds = useRounds(caseId);
@@ -261,6 +264,7 @@ export function ReviewPanel({ caseId, caseStatus, focusSlice, shown, onShow, col
               <span className="muted"> Keys: 1–9 refine toward a candidate, A accept the shown mask, W window, arrows/PgUp/PgDn slices.</span>
             </div>
           )}
+          {current.status === "OPEN" && <Gallery round={current} cursor={cursor} shown={shown} onShow={onShow} />}
           {current.status === "OPEN" && (
             <ul className="plain">
               {current.recommendedUrl && (

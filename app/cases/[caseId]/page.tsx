@@ -99,6 +99,7 @@ export default function CasePage({ params }: { params: Promise<{ caseId: string 
                   focusSlice={() => cursor.get()?.vox[2]}
                   shown={shownRound}
                   onShow={setShownRound}
+                  cursor={cursor}
                   collab={collab.client}
                   me={me.data?.userId ?? null}
                   role={c.role}
