@@ -181,6 +181,10 @@ await withDemoServer("collab", { UAIR_WORKERS: "0" }, false, async ({ app, proje
   let totals: { ms: number; cpuMs: number; pgMs: number; childMs: number } | null = null;
   let sampler: NodeJS.Timeout | null = null;
   const pgCpu = () => postgres().reduce((a, p) => a + p.cpuMs, 0);
+  // statements (each its own transaction) and transactions PostgreSQL committed during the run
+  const xacts = async () =>
+    Number((await db.$queryRaw<{ n: bigint }[]>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`)[0]?.n ?? 0);
+  const xact0 = await xacts();
 
   const start = () => {
     window = { t: performance.now(), cpu: process.cpuUsage(), pg: pgCpu(), child: procCpuMs(child.pid!) };
@@ -232,6 +236,8 @@ await withDemoServer("collab", { UAIR_WORKERS: "0" }, false, async ({ app, proje
     stop();
   });
 
+  const xactRun = (await xacts()) - xact0;
+
   // ---- checks against PostgreSQL ----
   const roundIds = rooms.map((r) => r.roundId);
   const audited = await db.auditEvent.count({ where: { entityType: "reviewRound", entityId: { in: roundIds }, action: { in: ["review.vote", "review.vote.change"] } } });
@@ -280,7 +286,8 @@ await withDemoServer("collab", { UAIR_WORKERS: "0" }, false, async ({ app, proje
       `RSS peak ${f0(Math.max(rssStart, ...rssSamples) / 2 ** 20)} MB (${f0(rssStart / 2 ** 20)} MB before the run, mean ${f0(mean(rssSamples) / 2 ** 20)} MB); event-loop delay p99 ${f1(Math.max(0, loop.percentile(99) / 1e6 - 10))} ms, max ${f0(Math.max(0, loop.max / 1e6 - 10))} ms`,
   );
   console.log(
-    `PostgreSQL (${pgProcs} processes, /proc): CPU mean ${f0((t.pgMs / t.ms) * 100)}% of one core, peak ${f0(Math.max(...pgSamples))}%; memory (PSS) peak ${f0(Math.max(...pgPss))} MB`,
+    `PostgreSQL (${pgProcs} processes, /proc): CPU mean ${f0((t.pgMs / t.ms) * 100)}% of one core, peak ${f0(Math.max(...pgSamples))}%; memory (PSS) peak ${f0(Math.max(...pgPss))} MB; ` +
+      `${xactRun} transactions committed (${f0(xactRun / runS)}/s, ${f1(xactRun / Math.max(1, v.sent))} per vote, each statement outside a transaction counts as one)`,
   );
   console.log(
     `clients process: CPU mean ${f0((t.childMs / t.ms) * 100)}% of one core; event-loop delay p50 ${f1(result.eventLoopDelayMs.p50)} ms, p99 ${f1(result.eventLoopDelayMs.p99)} ms, max ${f0(result.eventLoopDelayMs.max)} ms (its own latency adds to the figures above)`,

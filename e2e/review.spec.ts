@@ -34,4 +34,24 @@ test("a reader reviews a case by picking candidates and accepting one", async ({
   await review.getByTestId("recommended").getByRole("button", { name: "Accept" }).click();
   await expect(page.getByRole("heading", { name: /Patient A/ })).toContainText(/final/i, { timeout: 30_000 });
   await expect(page.getByRole("region", { name: "annotations" })).toContainText("UAIR consensus");
+
+  // a short touch-up with the brush saves version 2, saying who changed how many voxels
+  const consensus = page.getByTestId("annotation").filter({ hasText: "UAIR consensus" });
+  await consensus.getByRole("button", { name: "Touch up" }).click();
+  const touch = page.getByTestId("touch-up");
+  await expect(touch).toBeVisible();
+  await expect(touch).not.toContainText("loading the label map", { timeout: 15_000 });
+  await touch.getByRole("radio", { name: "Tumour" }).click();
+  // one axial view filling the canvas: a stroke through its middle crosses the body
+  await page.getByRole("button", { name: "Axial", exact: true }).click();
+  const canvas = page.getByTestId("viewer-canvas");
+  const box = (await canvas.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.52, { steps: 10 });
+  await page.mouse.up();
+  await touch.getByRole("button", { name: "Save as new version" }).click();
+  await expect(touch).toContainText(/Saved version 2: \d+ voxels changed/, { timeout: 15_000 });
+  await expect(consensus).toContainText(/v2/);
+  await expect(consensus).toContainText(/touched up by Ravi Reader: \d+ voxels? changed from v1/);
 });

@@ -4,6 +4,7 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { userFromCookie } from "./auth/session";
 import { createFileRoutes } from "./files";
 import { createUploadRoute } from "./upload";
+import { createAnnotationEditRoute } from "./annotation-edit";
 import { checkHealth } from "./health";
 import { appRouter } from "./trpc/root";
 import type { Context, Services } from "./trpc/trpc";
@@ -26,6 +27,7 @@ export function createApiHandler(services: Services) {
 
   const files = createFileRoutes(services);
   const upload = createUploadRoute(services);
+  const edit = createAnnotationEditRoute(services);
 
   /** Returns true when the request was handled here. */
   return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> => {
@@ -40,6 +42,6 @@ export function createApiHandler(services: Services) {
       res.end(JSON.stringify(health));
       return true;
     }
-    return (await upload(req, res)) || files(req, res);
+    return (await upload(req, res)) || (await edit(req, res)) || files(req, res);
   };
 }

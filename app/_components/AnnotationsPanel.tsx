@@ -12,9 +12,17 @@ interface Props {
   dicomSource: boolean;
   /** mL per voxel of the case's grid, for volumes in the list */
   voxelMl: number | null;
+  /** open the brush/eraser on an annotation's newest version */
+  onTouchUp?: (a: { name: string; versionId: string }) => void;
 }
 
-type Provenance = { format?: string; counts?: Record<string, number>; importedFrom?: string; warnings?: string[] };
+type Provenance = {
+  format?: string;
+  counts?: Record<string, number>;
+  importedFrom?: string;
+  warnings?: string[];
+  edit?: { basedOn: number; by: string; changedVoxels: number };
+};
 
 async function uploadLabel(caseId: string, file: File): Promise<string> {
   const res = await fetch(`/api/cases/${encodeURIComponent(caseId)}/label-files/${encodeURIComponent(file.name.replace(/[^A-Za-z0-9._ ()+-]/g, "_"))}`, {
@@ -26,7 +34,7 @@ async function uploadLabel(caseId: string, file: File): Promise<string> {
   return body.key;
 }
 
-export function AnnotationsPanel({ caseId, canImport, dicomSource, voxelMl }: Props) {
+export function AnnotationsPanel({ caseId, canImport, dicomSource, voxelMl, onTouchUp }: Props) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const list = useQuery(trpc.annotation.list.queryOptions({ caseId }));
@@ -85,6 +93,11 @@ export function AnnotationsPanel({ caseId, canImport, dicomSource, voxelMl }: Pr
                   {tumour !== undefined && <> · tumour {(tumour * voxelMl).toFixed(1)} mL</>}
                 </div>
               )}
+              {p.edit && (
+                <div className="small muted">
+                  touched up by {p.edit.by}: {p.edit.changedVoxels} voxel{p.edit.changedVoxels === 1 ? "" : "s"} changed from v{p.edit.basedOn}
+                </div>
+              )}
               {p.warnings?.map((w) => (
                 <div key={w} className="small muted">
                   ⚠ {w}
@@ -102,6 +115,14 @@ export function AnnotationsPanel({ caseId, canImport, dicomSource, voxelMl }: Pr
                       <a href={`/api/annotations/versions/${v.id}/export.seg.dcm`} download>
                         DICOM SEG
                       </a>
+                    </>
+                  )}
+                  {onTouchUp && (
+                    <>
+                      {" · "}
+                      <button className="link" onClick={() => onTouchUp({ name: a.name, versionId: v.id })}>
+                        Touch up
+                      </button>
                     </>
                   )}
                 </div>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { multiply4 } from "./affine";
-import { binarise, gridMapping, labelCounts, LABEL, relabel, TOTALSEG_LIVER, transferLabelToGrid } from "./labels";
+import { binarise, gridMapping, labelCounts, LABEL, labelEdit, relabel, TOTALSEG_LIVER, transferLabelToGrid } from "./labels";
 import { readNifti, toInt16HU } from "./nifti-read";
 import { orientationCode, reorient } from "./orientation";
 import { huRange, maskVolume, meanInMask } from "./stats";
@@ -91,5 +91,18 @@ describe("stats", () => {
     } catch (e) {
       expect((e as ImagingError).code).toBe("DIMS_MISMATCH");
     }
+  });
+});
+
+describe("labelEdit", () => {
+  it("counts changed voxels and which labels gained or lost them", () => {
+    const before = Uint8Array.of(0, 1, 1, 2, 2, 0);
+    const after = Uint8Array.of(1, 1, 2, 2, 0, 0);
+    expect(labelEdit(before, after)).toEqual({ changed: 3, added: { 1: 1, 2: 1 }, removed: { 1: 1, 2: 1 } });
+    expect(labelEdit(before, before)).toEqual({ changed: 0, added: {}, removed: {} });
+  });
+
+  it("refuses maps of different sizes", () => {
+    expect(() => labelEdit(Uint8Array.of(0), Uint8Array.of(0, 1))).toThrow(/2 voxels, the original 1/);
   });
 });

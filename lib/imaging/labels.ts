@@ -109,3 +109,26 @@ export function transferLabelToGrid<T extends VoxelArray>(label: Volume<T>, targ
   const spacing = [...target.dims].map((_, c) => Math.hypot(target.affine[c], target.affine[4 + c], target.affine[8 + c])) as Volume["spacing"];
   return { dims: [tx, ty, tz], spacing, affine: [...target.affine], data: out, aligned, insideFraction: inside / out.length };
 }
+
+export interface LabelEdit {
+  /** voxels whose label changed */
+  changed: number;
+  /** per label value: voxels that gained / lost it */
+  added: Record<number, number>;
+  removed: Record<number, number>;
+}
+
+/** What an edit did to a label map: how many voxels changed, and which labels gained or lost them. */
+export function labelEdit(before: ArrayLike<number>, after: ArrayLike<number>): LabelEdit {
+  if (before.length !== after.length) throw new ImagingError("DIMS_MISMATCH", `the edited label map has ${after.length} voxels, the original ${before.length}.`);
+  const out: LabelEdit = { changed: 0, added: {}, removed: {} };
+  for (let i = 0; i < before.length; i++) {
+    const a = before[i];
+    const b = after[i];
+    if (a === b) continue;
+    out.changed++;
+    if (b !== 0) out.added[b] = (out.added[b] ?? 0) + 1;
+    if (a !== 0) out.removed[a] = (out.removed[a] ?? 0) + 1;
+  }
+  return out;
+}

@@ -6,7 +6,7 @@ export type { Rng } from "./rng";
 export { mixtureFromJSON, mixtureToJSON, sampleMixture, standardMixture, validateMixture } from "./mixture";
 export type { Mixture, MixtureJSON, MixtureSamples } from "./mixture";
 export {
-  STRUCTURES, checkDims, connectedComponents3d, downsampleMask,
+  STRUCTURES, checkDims, checkLabels, connectedComponents3d, downsampleMask,
   downsampleStructure, majorityLabels, softDice, structureMask, structureVoxels,
 } from "./masks";
 export type { Components, Dims3, SoftMask, Structure } from "./masks";

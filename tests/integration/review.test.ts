@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gzipSync } from "node:zlib";
 import { decode as decodePng } from "fast-png";
 import { readNifti } from "../../lib/imaging/nifti-read";
 import { startUair, type UairServer } from "../../server/app";
@@ -151,5 +152,50 @@ describe("review loop (one reader)", () => {
     await expect(client.review.start.mutate({ caseId })).rejects.toMatchObject({ data: { code: "CONFLICT" } });
     const actions = (await app.services.db.auditEvent.findMany({ where: { institutionId: world.a.id, action: { startsWith: "review." } }, orderBy: { at: "asc" } })).map((e) => e.action);
     expect(actions).toEqual(["review.start", "review.round.open", "review.vote", "review.round.close", "review.round.open", "review.vote", "review.round.close", "review.accept"]);
+  }, 60_000);
+});
+
+describe("touch-up after acceptance", () => {
+  it("a brush/eraser edit saves the next version with who changed how many voxels; bad edits change nothing", async () => {
+    const { client, cookie } = await reader();
+    const kase = await client.case.byId.query({ caseId });
+    const consensus = kase.annotations.find((a) => a.name === "UAIR consensus")!;
+    const v1 = consensus.versions[0];
+    const mask = readNifti(new Uint8Array(await (await fetch(`${app.url}/api/masks/${v1.id}.nii.gz`, { headers: { cookie: cookie() } })).arrayBuffer()));
+    const labels = new Uint8Array(mask.data as Uint8Array);
+    const put = (versionId: string, data: Uint8Array, who = cookie()) =>
+      fetch(`${app.url}/api/annotations/versions/${versionId}/edit`, { method: "PUT", body: gzipSync(data), headers: { cookie: who, "content-type": "application/octet-stream" } });
+
+    // refused, nothing saved: wrong size, a label that is not 0-2, no change, a stranger, no session
+    expect((await put(v1.id, labels.subarray(1))).status).toBe(400);
+    const bad = labels.slice();
+    bad[10] = 7;
+    const badReply = await put(v1.id, bad);
+    expect(badReply.status).toBe(400);
+    expect((await badReply.json()).error).toMatch(/label 7 at voxel 10/);
+    expect((await put(v1.id, labels)).status).toBe(400);
+    const b = httpClient(app.url);
+    await b.client.auth.signIn.mutate({ email: "reader@b.test", password: PASSWORD });
+    expect((await put(v1.id, labels, b.cookie())).status).toBe(404);
+    expect((await put(v1.id, labels, "")).status).toBe(401);
+    expect(await app.services.db.annotationVersion.count({ where: { annotationId: consensus.id } })).toBe(1);
+
+    // paint 30 voxels tumour, erase 5 liver voxels
+    const edited = labels.slice();
+    const liver = [...labels.keys()].filter((i) => labels[i] === 1);
+    for (const i of liver.slice(0, 30)) edited[i] = 2;
+    for (const i of liver.slice(100, 105)) edited[i] = 0;
+    const ok = await put(v1.id, edited);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ version: 2, changedVoxels: 35, added: { 2: 30 }, removed: { 1: 35 } });
+    const after = (await client.case.byId.query({ caseId })).annotations.find((a) => a.name === "UAIR consensus")!;
+    expect(after.versions[0]).toMatchObject({ version: 2, provenance: { edit: { basedOn: 1, by: "reader", changedVoxels: 35 } } });
+    const saved = readNifti(new Uint8Array(await (await fetch(`${app.url}/api/masks/${after.versions[0].id}.nii.gz`, { headers: { cookie: cookie() } })).arrayBuffer()));
+    expect(Buffer.from(saved.data as Uint8Array).equals(Buffer.from(edited))).toBe(true);
+    // an edit of version 1 now is stale
+    const stale = await put(v1.id, labels.map((v, i) => (i === liver[200] ? 2 : v)));
+    expect(stale.status).toBe(409);
+    expect(await app.services.db.annotationVersion.count({ where: { annotationId: consensus.id } })).toBe(2);
+    expect(await app.services.db.auditEvent.count({ where: { action: "annotation.edit", entityId: consensus.id } })).toBe(1);
   }, 60_000);
 });

@@ -19,6 +19,7 @@ import {
 } from "./presets";
 import { StatusLine } from "./StatusLine";
 import { createStore, type CursorInfo, type Store } from "./store";
+import { TouchUp, type TouchUpRequest } from "./TouchUp";
 import { WindowControls } from "./WindowControls";
 import styles from "./viewer.module.css";
 
@@ -46,9 +47,11 @@ interface ViewerProps {
   roundOverlay?: string | null;
   /** set to move the crosshair to a position, world mm (following a reader, opening a comment) */
   goTo?: Store<[number, number, number] | null>;
+  /** brush/eraser on a saved label map */
+  touchUp?: TouchUpRequest | null;
 }
 
-export function Viewer({ caseId, volume, annotations, cursor, roundOverlay, goTo }: ViewerProps) {
+export function Viewer({ caseId, volume, annotations, cursor, roundOverlay, goTo, touchUp }: ViewerProps) {
   if (!volume) {
     return (
       <div className={styles.empty} data-testid="viewer-empty">
@@ -56,10 +59,10 @@ export function Viewer({ caseId, volume, annotations, cursor, roundOverlay, goTo
       </div>
     );
   }
-  return <ViewerForVolume caseId={caseId} volume={volume} annotations={annotations} cursor={cursor} roundOverlay={roundOverlay} goTo={goTo} />;
+  return <ViewerForVolume caseId={caseId} volume={volume} annotations={annotations} cursor={cursor} roundOverlay={roundOverlay} goTo={goTo} touchUp={touchUp} />;
 }
 
-function ViewerForVolume({ caseId, volume, annotations, cursor, roundOverlay, goTo }: ViewerProps & { volume: ViewerVolume }) {
+function ViewerForVolume({ caseId, volume, annotations, cursor, roundOverlay, goTo, touchUp }: ViewerProps & { volume: ViewerVolume }) {
   const [forceFull, setForceFull] = useState(false);
   const base = `/api/cases/${encodeURIComponent(caseId)}`;
   const meta = (volume.metadata ?? {}) as { previewKey?: string; displayKey?: string | null };
@@ -74,6 +77,7 @@ function ViewerForVolume({ caseId, volume, annotations, cursor, roundOverlay, go
       annotations={annotations}
       cursorStore={cursor}
       goTo={goTo}
+      touchUp={touchUp}
       roundOverlay={roundOverlay}
     />
   );
@@ -88,10 +92,11 @@ interface CoreProps {
   annotations: OverlayAnnotation[];
   cursorStore?: Store<CursorInfo | null>;
   goTo?: Store<[number, number, number] | null>;
+  touchUp?: TouchUpRequest | null;
   roundOverlay?: string | null;
 }
 
-function ViewerCore({ url, previewUrl, displayUrl, onLoadFull, annotations, cursorStore, roundOverlay, goTo }: CoreProps) {
+function ViewerCore({ url, previewUrl, displayUrl, onLoadFull, annotations, cursorStore, roundOverlay, goTo, touchUp }: CoreProps) {
   const wrapRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
@@ -579,6 +584,7 @@ function ViewerCore({ url, previewUrl, displayUrl, onLoadFull, annotations, curs
       </div>
       <aside className={styles.side}>
         <WindowControls value={win} onChange={setWin} />
+        {touchUp && ready && full && nvRef.current && <TouchUp nv={nvRef.current} request={touchUp} reduced={reduced} />}
         <OverlayList
           annotations={annotations}
           state={overlays}

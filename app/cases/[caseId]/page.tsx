@@ -6,6 +6,7 @@ import { AppShell } from "../../_components/AppShell";
 import { ProgressBar, StatusBadge } from "../../_components/Status";
 import { createStore } from "../../_components/viewer/store";
 import { Viewer, type CursorInfo, type OverlayAnnotation } from "../../_components/viewer/Viewer";
+import type { TouchUpRequest } from "../../_components/viewer/TouchUp";
 import { useRoomEvents } from "../../_lib/socket";
 import { useTRPC } from "../../_lib/trpc";
 import { useCollab } from "../../_lib/use-collab";
@@ -15,6 +16,15 @@ import { ReviewPanel, roundOverlays, useRounds, type RoundView } from "./ReviewP
 
 // fetch the viewer's WebGL library while the case itself loads, not after
 if (typeof window !== "undefined") void import("@niivue/niivue");
+
+/** The edited voxels, gzip-compressed in the browser, as the annotation's next version. */
+async function saveEdit(versionId: string, labels: Uint8Array): Promise<{ versionId: string; version: number; changedVoxels: number }> {
+  const gz = await new Response(new Blob([labels as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer();
+  const res = await fetch(`/api/annotations/versions/${encodeURIComponent(versionId)}/edit`, { method: "PUT", body: gz, headers: { "content-type": "application/octet-stream" } });
+  const body = (await res.json()) as { error?: string; versionId: string; version: number; changedVoxels: number };
+  if (!res.ok) throw new Error(body.error ?? `Saving failed (${res.status})`);
+  return body;
+}
 
 export default function CasePage({ params }: { params: Promise<{ caseId: string }> }) {
   const { caseId } = use(params);
@@ -28,6 +38,24 @@ export default function CasePage({ params }: { params: Promise<{ caseId: string 
   const rounds = useRounds(caseId);
   const me = useQuery(trpc.auth.me.queryOptions());
   const collab = useCollab(caseId);
+  const [touchUp, setTouchUp] = useState<{ name: string; versionId: string } | null>(null);
+  const touchUpRequest = useMemo<TouchUpRequest | null>(
+    () =>
+      touchUp && {
+        name: touchUp.name,
+        url: `/api/masks/${encodeURIComponent(touchUp.versionId)}.nii.gz`,
+        onClose: () => setTouchUp(null),
+        onSave: async (labels) => {
+          const out = await saveEdit(touchUp.versionId, labels);
+          void qc.invalidateQueries({ queryKey: trpc.annotation.list.queryKey({ caseId }) });
+          void qc.invalidateQueries({ queryKey: trpc.case.byId.queryKey({ caseId }) });
+          // later edits start from the version just saved
+          setTouchUp({ name: touchUp.name, versionId: out.versionId });
+          return `Saved version ${out.version}: ${out.changedVoxels} voxels changed.`;
+        },
+      },
+    [touchUp, qc, trpc, caseId],
+  );
 
   useRoomEvents("case", caseId, {
     job: (e) => {
@@ -66,7 +94,7 @@ export default function CasePage({ params }: { params: Promise<{ caseId: string 
           {live && (live.status === "RUNNING" || live.status === "QUEUED") && (
             <ProgressBar percent={live.percent} stage={`${live.kind}: ${live.stage}`} />
           )}
-          <Viewer caseId={c.id} volume={v ?? null} annotations={overlayAnnotations} cursor={cursor} roundOverlay={shownRound} goTo={goTo} />
+          <Viewer caseId={c.id} volume={v ?? null} annotations={overlayAnnotations} cursor={cursor} roundOverlay={shownRound} goTo={goTo} touchUp={touchUpRequest} />
           <div className="case-layout">
             <section>
               <h2>Volume</h2>
@@ -112,6 +140,7 @@ export default function CasePage({ params }: { params: Promise<{ caseId: string 
                 canImport={Boolean(v) && (c.role === "ADMIN" || c.role === "ADJUDICATOR")}
                 dicomSource={v?.sourceFormat === "dicom"}
                 voxelMl={v ? v.spacing.reduce((a, b) => a * b, 1) / 1000 : null}
+                onTouchUp={v ? setTouchUp : undefined}
               />
               <h2>Jobs</h2>
               <ul className="plain" aria-label="jobs">
