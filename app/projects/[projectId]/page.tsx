@@ -6,6 +6,7 @@ import { AppShell } from "../../_components/AppShell";
 import { ProgressBar, StatusBadge } from "../../_components/Status";
 import { useRoomEvents } from "../../_lib/socket";
 import { useTRPC } from "../../_lib/trpc";
+import { ProjectSettings } from "./ProjectSettings";
 import { UploadPanel } from "./UploadPanel";
 
 type Live = Record<string, { stage: string; percent: number; status: string }>;
@@ -46,6 +47,7 @@ export default function ProjectPage({ params }: { params: Promise<{ projectId: s
               </span>
             ))}
           </p>
+          {p.role === "ADMIN" && <ProjectSettings key={p.updatedAt.toString()} project={p} />}
           {(p.role === "ADMIN" || p.role === "ADJUDICATOR") && <UploadPanel projectId={p.id} />}
           <table className="table" aria-label="cases">
             <thead>
