@@ -2,6 +2,7 @@
 // worker may cache while the case is under review), the decoder once per slice for a batch of
 // codes. Slices can be done in any order, so the ones a reader is looking at come first. The
 // ONNX runtime is injected (ModelRunner), so this stays pure and testable.
+import type { Box3 } from "../box";
 import { ModelError } from "./errors";
 import { featureChannels, inputChannels, type ModelManifest } from "./manifest";
 import { modelInput, type ModelClick, type PreparedVolume } from "./preprocess";
@@ -44,15 +45,8 @@ export interface Timings {
   decodeMs: number;
 }
 
-/** A box of the model grid: columns x0..x0+w-1, rows y0..y0+h-1, slices z0..z0+d-1. */
-export interface DecodeBox {
-  x0: number;
-  y0: number;
-  z0: number;
-  w: number;
-  h: number;
-  d: number;
-}
+/** A box of the model grid (x columns, y rows, z slices) to decode. */
+export type DecodeBox = Box3;
 
 /** [f][size][size] features -> [f][box.h][box.w], into `out` (reused across slices) */
 function cropFeatures(features: Float32Array, f: number, size: number, box: DecodeBox, out: Float32Array): Float32Array {

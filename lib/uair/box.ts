@@ -1,18 +1,11 @@
 // Axis-aligned boxes of a label volume. Samples differ from each other only near the organ, so a
 // round is decoded and clustered inside the box around the prior mean's liver and put back into
 // the whole volume afterwards: the same round for a fraction of the voxels.
+import type { Box3 } from "../box";
 import { UairError } from "./errors";
 import { checkDims, connectedComponents3d, type Dims3 } from "./masks";
 
-/** voxels x0..x0+w-1, y0..y0+h-1, z0..z0+d-1 */
-export interface Box3 {
-  x0: number;
-  y0: number;
-  z0: number;
-  w: number;
-  h: number;
-  d: number;
-}
+export type { Box3 };
 
 export const wholeBox = (dims: Dims3): Box3 => ({ x0: 0, y0: 0, z0: 0, w: dims[0], h: dims[1], d: dims[2] });
 
