@@ -228,12 +228,19 @@ async function main() {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   let running = true;
+  // a pause that ends early when the run stops
+  let stopNow = () => undefined as void;
+  const stopped = new Promise<void>((r) => (stopNow = r));
+  const nap = (ms: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([new Promise<void>((r) => (timer = setTimeout(r, ms))), stopped]).finally(() => clearTimeout(timer));
+  };
   emit({ event: "running" });
   const cpu0 = process.cpuUsage();
   const tRun = performance.now();
 
   const voter = async (r: Reader) => {
-    await sleep(rand([0, cfg.voteMs[1]]));
+    await nap(rand([0, cfg.voteMs[1]]));
     while (running) {
       const others = Array.from({ length: cfg.candidates }, (_, k) => k).filter((k) => k !== r.current);
       const candidate = others[Math.floor(Math.random() * others.length)];
@@ -253,11 +260,11 @@ async function main() {
           if (errors.length < 5) errors.push(String(reply.error));
         }
       } else break;
-      if (running) await sleep(rand(cfg.voteMs));
+      if (running) await nap(rand(cfg.voteMs));
     }
   };
   const mover = async (r: Reader) => {
-    await sleep(rand([0, cfg.presenceMs[1]]));
+    await nap(rand([0, cfg.presenceMs[1]]));
     while (running) {
       const slice = r.nextSlice;
       r.nextSlice = (r.nextSlice % 100_000) + 1;
@@ -268,12 +275,13 @@ async function main() {
       presenceSent++;
       presenceExpected += nReaders - 1;
       r.client.setPresence({ slice });
-      await sleep(rand(cfg.presenceMs));
+      await nap(rand(cfg.presenceMs));
     }
   };
   const loops = all.flatMap((r) => [voter(r), mover(r)]);
   await sleep(cfg.seconds * 1000);
   running = false;
+  stopNow();
   const runMs = performance.now() - tRun;
   const cpu = process.cpuUsage(cpu0);
   emit({ event: "stopped" });
