@@ -91,6 +91,21 @@ export function applyCaseState(doc: Y.Doc, s: CaseDocState, origin: unknown = "s
   }, origin);
 }
 
+/**
+ * A vote's effect on the open round `roundId`: every reader's vote and the rule's verdict. False
+ * (nothing changed) when the document shows another round: the caller re-projects instead.
+ */
+export function applyRoundVotes(doc: Y.Doc, roundId: string, votes: DocVote[], consensus: NonNullable<DocRound["consensus"]>, origin: unknown = "server"): boolean {
+  const meta = doc.getMap<unknown>("meta");
+  const round = meta.get("round") as DocRound | null | undefined;
+  if (!round || round.id !== roundId) return false;
+  doc.transact(() => {
+    syncMap(doc.getMap<DocVote>("votes"), new Map(votes.map((v) => [v.userId, v])));
+    if (!same(round.consensus, consensus)) meta.set("round", { ...round, consensus });
+  }, origin);
+  return true;
+}
+
 /** The document as plain data (what the UI renders). */
 export function readCaseState(doc: Y.Doc): CaseDocState {
   const meta = doc.getMap<unknown>("meta");

@@ -7,7 +7,8 @@ import { caseFor } from "../auth/access";
 import type { SessionUser } from "../auth/session";
 import { audit } from "../audit";
 import type { Db } from "../db/client";
-import { consensusJson, evaluate, type ConsensusJson } from "../review/votes";
+import { castVote, consensusJson, evaluate, type ConsensusJson, type ReviewDeps } from "../review/votes";
+import { z } from "zod";
 import type { CollabHooks } from "./rooms";
 
 const COMMENTS_SHOWN = 500;
@@ -59,10 +60,23 @@ export async function projectCase(db: Db, caseId: string): Promise<CaseDocState>
   };
 }
 
+const voteSchema = z.object({ roundId: z.string().min(1), kind: z.enum(["PICK", "ACCEPT"]), candidate: z.number().int().nonnegative().nullable(), focusSlice: z.number().int().nonnegative().optional() });
+
 /** The hooks of the collaboration rooms, backed by PostgreSQL, the access rules and the audit log. */
-export function collabHooks(db: Db): CollabHooks {
+export function collabHooks(services: ReviewDeps): CollabHooks {
+  const { db } = services;
   return {
-    authorize: async (user: SessionUser, caseId: string) => void (await caseFor(db, user, caseId)),
+    authorize: async (user: SessionUser, caseId: string) => {
+      const { institutionId, role } = await caseFor(db, user, caseId);
+      return { institutionId, role };
+    },
+    vote: async (user, access, caseId, body) => {
+      const input = voteSchema.safeParse(body);
+      if (!input.success) throw new TRPCError({ code: "BAD_REQUEST", message: input.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+      const { roundId, kind, candidate, focusSlice } = input.data;
+      const out = await castVote(services, { userId: user.userId, name: user.name, institutionId: access.institutionId, role: access.role }, caseId, { roundId, choice: { kind, candidate }, focusSlice });
+      return { ...out };
+    },
     project: (caseId) => projectCase(db, caseId),
     load: async (caseId) => {
       const row = await db.collabDocument.findUnique({ where: { caseId } });

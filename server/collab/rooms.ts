@@ -6,13 +6,21 @@ import type { Server, Socket } from "socket.io";
 import { Awareness, applyAwarenessUpdate, removeAwarenessStates } from "y-protocols/awareness";
 import * as Y from "yjs";
 import { decodeAwarenessUpdate, encodeAwarenessUpdate } from "../../lib/collab/awareness-wire";
-import { applyCaseState, type CaseDocState } from "../../lib/collab/doc";
+import { applyCaseState, applyRoundVotes, type CaseDocState, type DocRound, type DocVote } from "../../lib/collab/doc";
 import { sanitizePresence } from "../../lib/collab/presence";
 import type { SessionUser } from "../auth/session";
 
+/** What a reader may do in a room, decided once when they join. */
+export interface RoomAccess {
+  institutionId: string;
+  role: string;
+}
+
 export interface CollabHooks {
   /** throws (NOT_FOUND / FORBIDDEN) unless the user may see the case */
-  authorize(user: SessionUser, caseId: string): Promise<void>;
+  authorize(user: SessionUser, caseId: string): Promise<RoomAccess>;
+  /** a vote sent over the socket; the reply goes back to the client as is */
+  vote(user: SessionUser, access: RoomAccess, caseId: string, body: unknown): Promise<Record<string, unknown>>;
   /** the database's view of the case, written into the document */
   project(caseId: string): Promise<CaseDocState>;
   /** persisted document state, if any */
@@ -52,7 +60,9 @@ export class CollabRooms {
 
   /** Register the collaboration events on a connected socket (its user is authenticated). */
   attach(socket: Socket, live: () => Promise<SessionUser>): void {
-    const joined = new Set<string>();
+    // rooms this socket joined, with the access decided then (sessions revoked later are
+    // disconnected by the session bus, so the socket's user stays valid while it is connected)
+    const joined = new Map<string, RoomAccess>();
     const reply = (ack: unknown): Ack => (typeof ack === "function" ? (ack as Ack) : () => undefined);
 
     socket.on("collab:join", async (caseId: unknown, stateVector: unknown, ack: unknown) => {
@@ -60,12 +70,12 @@ export class CollabRooms {
       try {
         if (typeof caseId !== "string" || !caseId) throw new Error("case id required");
         const user = await live();
-        await this.hooks.authorize(user, caseId);
+        const access = await this.hooks.authorize(user, caseId);
         const room = await this.room(caseId);
         room.sockets.add(socket.id);
         if (room.idleTimer) clearTimeout(room.idleTimer);
         room.idleTimer = null;
-        joined.add(caseId);
+        joined.set(caseId, access);
         await socket.join(roomName(caseId));
         // the client's state vector: a reconnecting client gets only what it missed
         const sv = toBytes(stateVector);
@@ -107,6 +117,17 @@ export class CollabRooms {
       applyAwarenessUpdate(room.awareness, encodeAwarenessUpdate(clean), socket.id);
     });
 
+    socket.on("collab:vote", async (caseId: unknown, body: unknown, ack: unknown) => {
+      const done = reply(ack);
+      const access = typeof caseId === "string" ? joined.get(caseId) : undefined;
+      if (!access) return done({ ok: false, error: "Join the case's room before voting" });
+      try {
+        done({ ok: true, ...(await this.hooks.vote(socket.data.user as SessionUser, access, caseId as string, body)) });
+      } catch (e) {
+        done({ ok: false, error: (e as Error).message || "error" });
+      }
+    });
+
     // the document is the server's: a client update is refused, audited and changes nothing
     socket.on("collab:update", async (caseId: unknown, _bytes: unknown, ack: unknown) => {
       const done = reply(ack);
@@ -116,7 +137,7 @@ export class CollabRooms {
     });
 
     socket.on("disconnect", () => {
-      for (const caseId of joined) void this.leave(socket, caseId);
+      for (const caseId of joined.keys()) void this.leave(socket, caseId);
       joined.clear();
     });
   }
@@ -139,6 +160,15 @@ export class CollabRooms {
       room.refreshing = null;
     });
     return room.refreshing;
+  }
+
+  /** A vote's effect on an open round, from the event itself (no database read). */
+  applyVotes(caseId: string, roundId: string, votes: DocVote[], consensus: NonNullable<DocRound["consensus"]>): void {
+    void this.rooms.get(caseId)?.then((room) => {
+      if (!applyRoundVotes(room.doc, roundId, votes, consensus)) void this.refresh(caseId);
+      // a projection read before this vote must not overwrite it: have it run once more
+      else if (room.refreshing) room.dirty = true;
+    });
   }
 
   /** The room's document (tests and the server's own reads). */

@@ -1,6 +1,7 @@
 // Cross-process event bus on PostgreSQL LISTEN/NOTIFY: workers and every server process publish,
 // each server process relays to its socket.io rooms. No extra broker to run.
 import pg from "pg";
+import type { DocVote } from "../../lib/collab/doc";
 
 export type RealtimeEvent =
   | {
@@ -20,7 +21,16 @@ export type RealtimeEvent =
       /** "preview": candidates for the slices in view; "ready": the whole volume; "closed" by a pick; "dropped": a stale job's result was discarded */
       stage: "preview" | "ready" | "closed" | "accepted" | "dropped";
     }
-  | { type: "review"; caseId: string; projectId: string; what: "vote" | "adjudication" | "comment" | "assignment" }
+  | {
+      type: "review";
+      caseId: string;
+      projectId: string;
+      what: "vote" | "adjudication" | "comment" | "assignment";
+      /** a vote on an open round carries the round's votes and verdict, so documents update without a read */
+      roundId?: string;
+      votes?: DocVote[];
+      consensus?: { status: string; reason: string; cast: number; needed: number; choice: string | null };
+    }
   | { type: "session-revoked"; sessionId: string };
 
 export interface Realtime {

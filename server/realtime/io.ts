@@ -3,12 +3,10 @@
 import type http from "node:http";
 import { TRPCError } from "@trpc/server";
 import { Server, type Socket } from "socket.io";
-import { z } from "zod";
 import { caseFor, projectFor } from "../auth/access";
 import { resolveSession, sessionToken, type SessionUser } from "../auth/session";
 import { collabHooks } from "../collab/projection";
 import { CollabRooms } from "../collab/rooms";
-import { castVote } from "../review/votes";
 import type { Services } from "../trpc/trpc";
 import type { RealtimeEvent } from "./bus";
 
@@ -26,12 +24,10 @@ const roomOf = {
   session: (id: string) => `session:${id}`,
 };
 
-const voteSchema = z.object({ roundId: z.string().min(1), kind: z.enum(["PICK", "ACCEPT"]), candidate: z.number().int().nonnegative().nullable(), focusSlice: z.number().int().nonnegative().optional() });
-
 export function attachSocketServer(httpServer: http.Server, services: Services): SocketServer {
   const { db } = services;
   const io = new Server(httpServer, { path: "/socket.io", serveClient: false });
-  const collab = new CollabRooms(io, collabHooks(db));
+  const collab = new CollabRooms(io, collabHooks(services));
 
   io.use(async (socket, next) => {
     const token = sessionToken(socket.handshake.headers.cookie);
@@ -69,25 +65,6 @@ export function attachSocketServer(httpServer: http.Server, services: Services):
         }
       };
     collab.attach(socket, live);
-    // a vote over the socket: the same checks and consensus as the tRPC procedure
-    socket.on("collab:vote", async (caseId: unknown, body: unknown, ack?: Ack) => {
-      const reply = typeof ack === "function" ? ack : () => undefined;
-      try {
-        if (typeof caseId !== "string" || !caseId) throw new TRPCError({ code: "BAD_REQUEST", message: "case id required" });
-        const input = voteSchema.safeParse(body);
-        if (!input.success) throw new TRPCError({ code: "BAD_REQUEST", message: input.error.issues.map((i) => i.message).join("; ") });
-        const user = await live();
-        const { kase, role, institutionId } = await caseFor(db, user, caseId);
-        const out = await castVote(services, { userId: user.userId, institutionId, role }, kase, {
-          roundId: input.data.roundId,
-          choice: { kind: input.data.kind, candidate: input.data.candidate },
-          focusSlice: input.data.focusSlice,
-        });
-        reply({ ok: true, ...out } as never);
-      } catch (e) {
-        reply({ ok: false, error: e instanceof TRPCError ? e.message : "error" });
-      }
-    });
     socket.on("case:join", joiner("case"));
     socket.on("project:join", joiner("project"));
     socket.on("case:leave", (id: unknown) => typeof id === "string" && socket.leave(roomOf.case(id)));
@@ -100,7 +77,9 @@ export function attachSocketServer(httpServer: http.Server, services: Services):
         io.in(roomOf.session(e.sessionId)).disconnectSockets(true);
         return;
       case "review":
-        void collab.refresh(e.caseId).catch(() => undefined);
+        // a vote carries the votes themselves: applied without reading the database
+        if (e.votes && e.roundId && e.consensus) collab.applyVotes(e.caseId, e.roundId, e.votes, e.consensus);
+        else void collab.refresh(e.caseId).catch(() => undefined);
         return;
       case "job":
       case "case":

@@ -4,9 +4,10 @@
 // of the round's votes. A decided PICK or a split closes the round and rectifies toward the votes;
 // a decided ACCEPT makes the case final. Concurrent votes on one round are serialised by a row
 // lock, so two readers voting at the same instant both count.
+import { randomUUID } from "node:crypto";
 import type { Candidate, Prisma, Project, ReviewRound } from "@prisma/client";
 import { TRPCError } from "@trpc/server";
-import { choiceKey, consensus, type Adjudication, type Choice, type ConsensusResult } from "../../lib/uair";
+import { choiceKey, consensus, type Adjudication, type Choice, type ConsensusResult, type ConsensusRule } from "../../lib/uair";
 import { audit } from "../audit";
 import type { Db } from "../db/client";
 import type { Queue } from "../queue/producer";
@@ -25,6 +26,7 @@ export interface ReviewDeps {
 
 export interface Actor {
   userId: string;
+  name: string;
   institutionId: string;
   role: string;
 }
@@ -114,7 +116,7 @@ async function closeRound(
 }
 
 /** Whether a verdict may close the round: a split needs candidates to rectify toward and a round left to do it in. */
-function closable(verdict: ConsensusResult, round: ReviewRound, project: Project): ConsensusResult {
+function closable(verdict: ConsensusResult, round: { index: number }, project: { maxRounds: number }): ConsensusResult {
   const last = round.index + 1 >= project.maxRounds;
   if (verdict.status === "split" && (verdict.weights.size === 0 || last)) {
     const why = last ? `round ${round.index + 1} is the last of ${project.maxRounds}` : "no candidate has a vote";
@@ -123,7 +125,7 @@ function closable(verdict: ConsensusResult, round: ReviewRound, project: Project
   return verdict;
 }
 
-async function afterClose(deps: ReviewDeps, kase: Kase, round: ReviewRound, out: { next: ReviewRound | null; accepted: Accepted | null }): Promise<string | null> {
+async function afterClose(deps: ReviewDeps, kase: { id: string; projectId: string }, round: { id: string; index: number }, out: { next: ReviewRound | null; accepted: Accepted | null }): Promise<string | null> {
   let jobRunId: string | null = null;
   if (out.next) {
     ({ jobRunId } = await deps.queue.enqueue("rectify", { caseId: kase.id, roundId: out.next.id }, { caseId: kase.id }));
@@ -135,39 +137,92 @@ async function afterClose(deps: ReviewDeps, kase: Kase, round: ReviewRound, out:
   return jobRunId;
 }
 
+interface LockedRound {
+  id: string;
+  index: number;
+  status: string;
+  caseId: string;
+  projectId: string;
+  institutionId: string;
+  consensusRule: ConsensusRule;
+  quorum: number | null;
+  maxRounds: number;
+  newest: number;
+}
+
+/**
+ * The round, locked for this transaction (one vote at a time per round), with what the vote
+ * needs of its case and project: one query, no ORM planning on the hot path. A round of another
+ * case or institution is NOT_FOUND; a closed, computing or superseded one, CONFLICT.
+ */
+async function lockOpenRound(tx: Prisma.TransactionClient, caseId: string, roundId: string, institutionId: string): Promise<LockedRound> {
+  const [r] = await tx.$queryRaw<LockedRound[]>`
+    SELECT r.id, r.index, r.status::text AS status, r."caseId", c."projectId", p."institutionId", p."consensusRule"::text AS "consensusRule", p.quorum, p."maxRounds",
+           (SELECT max(x.index) FROM "ReviewRound" x WHERE x."caseId" = r."caseId") AS newest
+    FROM "ReviewRound" r JOIN "Case" c ON c.id = r."caseId" JOIN "Project" p ON p.id = c."projectId"
+    WHERE r.id = ${roundId} FOR UPDATE OF r`;
+  if (!r || r.caseId !== caseId || r.institutionId !== institutionId) throw new TRPCError({ code: "NOT_FOUND", message: "Review round not found" });
+  if (r.newest > r.index) throw new TRPCError({ code: "CONFLICT", message: `Round ${r.index + 1} is over; the case has moved on to round ${r.newest + 1}` });
+  if (r.status !== "OPEN") {
+    const what = r.status === "COMPUTING" ? "still computing its candidates" : `already ${r.status.toLowerCase()}`;
+    throw new TRPCError({ code: "CONFLICT", message: `Round ${r.index + 1} is ${what}` });
+  }
+  return r;
+}
+
+type VoteRow = { id: string; userId: string; name: string; kind: "PICK" | "ACCEPT"; candidate: number | null; at: Date };
+
 /** A reader's vote (new or changed). */
-export async function castVote(deps: ReviewDeps, actor: Actor, kase: Kase, input: { roundId: string; choice: Choice; focusSlice?: number }): Promise<VoteOutcome> {
+export async function castVote(deps: ReviewDeps, actor: Actor, caseId: string, input: { roundId: string; choice: Choice; focusSlice?: number }): Promise<VoteOutcome> {
   const { choice } = input;
   const result = await deps.db.$transaction(async (tx) => {
-    // one vote at a time per round: the consensus below sees every vote committed before it
-    await tx.$queryRaw`SELECT id FROM "ReviewRound" WHERE id = ${input.roundId} FOR UPDATE`;
-    const round = await openRound(tx, kase.id, input.roundId);
-    const candidate = await candidateOf(tx, round, choice);
-    if (choice.kind === "PICK" && round.index + 1 >= kase.project.maxRounds) {
-      throw new TRPCError({ code: "BAD_REQUEST", message: `Round ${round.index + 1} is the last of ${kase.project.maxRounds}: accept one of its masks` });
+    const r = await lockOpenRound(tx, caseId, input.roundId, actor.institutionId);
+    const [candidates, votes, assigned] = [
+      await tx.$queryRaw<{ id: string; index: number }[]>`SELECT id, index FROM "Candidate" WHERE "roundId" = ${r.id}`,
+      await tx.$queryRaw<VoteRow[]>`
+        SELECT v.id, v."userId", u.name, v.kind::text AS kind, c.index AS candidate, v."updatedAt" AS at
+        FROM "Vote" v JOIN "User" u ON u.id = v."userId" LEFT JOIN "Candidate" c ON c.id = v."candidateId"
+        WHERE v."roundId" = ${r.id}`,
+      await tx.$queryRaw<{ userId: string }[]>`SELECT "userId" FROM "CaseAssignment" WHERE "caseId" = ${caseId}`,
+    ];
+    if (choice.candidate === null && choice.kind === "PICK") throw new TRPCError({ code: "BAD_REQUEST", message: "A pick names a candidate; the recommended mask can only be accepted" });
+    const candidate = choice.candidate === null ? null : candidates.find((c) => c.index === choice.candidate);
+    if (candidate === undefined) throw new TRPCError({ code: "BAD_REQUEST", message: `Round ${r.index + 1} has no candidate ${choice.candidate! + 1}` });
+    if (choice.kind === "PICK" && r.index + 1 >= r.maxRounds) {
+      throw new TRPCError({ code: "BAD_REQUEST", message: `Round ${r.index + 1} is the last of ${r.maxRounds}: accept one of its masks` });
     }
-    const before = await tx.vote.findUnique({ where: { roundId_userId: { roundId: round.id, userId: actor.userId } }, include: { candidate: { select: { index: true } } } });
-    const previous: Choice | null = before ? { kind: before.kind, candidate: before.candidate?.index ?? null } : null;
+    const before = votes.find((v) => v.userId === actor.userId);
+    const previous: Choice | null = before ? { kind: before.kind, candidate: before.candidate } : null;
     if (previous && choiceKey(previous) === choiceKey(choice)) {
-      throw new TRPCError({ code: "CONFLICT", message: `You already voted to ${describe(choice)} in round ${round.index + 1}` });
+      throw new TRPCError({ code: "CONFLICT", message: `You already voted to ${describe(choice)} in round ${r.index + 1}` });
     }
-    if (before) await tx.vote.update({ where: { id: before.id }, data: { kind: choice.kind, candidateId: candidate?.id ?? null } });
-    else await tx.vote.create({ data: { roundId: round.id, userId: actor.userId, kind: choice.kind, candidateId: candidate?.id ?? null } });
-    await audit(tx, {
-      actorId: actor.userId,
-      institutionId: actor.institutionId,
-      action: previous ? "review.vote.change" : "review.vote",
-      entityType: "reviewRound",
-      entityId: round.id,
-      data: { round: round.index, choice: choiceKey(choice), ...(previous ? { from: choiceKey(previous) } : {}) },
-    });
-    const verdict = closable(await evaluate(tx, kase, round), round, kase.project);
-    if (verdict.status === "open") return { round, verdict, out: { next: null, accepted: null } };
-    return { round, verdict, out: await closeRound(tx, deps, kase, round, verdict, actor, { focusSlice: input.focusSlice }) };
+    const at = new Date();
+    await tx.$executeRaw`
+      INSERT INTO "Vote" (id, "roundId", "userId", "candidateId", kind, "createdAt", "updatedAt")
+      VALUES (${randomUUID()}, ${r.id}, ${actor.userId}, ${candidate?.id ?? null}, ${choice.kind}::"VoteKind", ${at}, ${at})
+      ON CONFLICT ("roundId", "userId") DO UPDATE SET "candidateId" = EXCLUDED."candidateId", kind = EXCLUDED.kind, "updatedAt" = EXCLUDED."updatedAt"`;
+    const data = JSON.stringify({ round: r.index, choice: choiceKey(choice), ...(previous ? { from: choiceKey(previous) } : {}) });
+    await tx.$executeRaw`
+      INSERT INTO "AuditEvent" ("actorId", "institutionId", action, "entityType", "entityId", data)
+      VALUES (${actor.userId}, ${actor.institutionId}, ${previous ? "review.vote.change" : "review.vote"}, 'reviewRound', ${r.id}, ${data}::jsonb)`;
+    const mine: VoteRow = { id: before?.id ?? "", userId: actor.userId, name: actor.name, kind: choice.kind, candidate: choice.candidate, at };
+    const now = [...votes.filter((v) => v.userId !== actor.userId), mine];
+    const project = { consensusRule: r.consensusRule, quorum: r.quorum, maxRounds: r.maxRounds };
+    const raw = consensus({ rule: r.consensusRule, quorum: r.quorum, assigned: assigned.map((a) => a.userId), votes: new Map(now.map((v) => [v.userId, { kind: v.kind, candidate: v.candidate }])) });
+    const verdict = closable(raw, r, project);
+    if (verdict.status === "open") return { r, verdict, now, out: { next: null, accepted: null } };
+    // the round closes: the rare path, with the full records
+    const [round, kase] = await Promise.all([tx.reviewRound.findUniqueOrThrow({ where: { id: r.id } }), tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { project: true } })]);
+    return { r, verdict, now, out: await closeRound(tx, deps, kase, round, verdict, actor, { focusSlice: input.focusSlice }) };
   });
-  const jobRunId = result.verdict.status === "open" ? null : await afterClose(deps, kase, result.round, result.out);
-  await deps.realtime.publish({ type: "review", caseId: kase.id, projectId: kase.projectId, what: "vote" });
-  return { consensus: consensusJson(result.verdict), nextRoundId: result.out.next?.id ?? null, jobRunId, accepted: result.out.accepted };
+  const { r, verdict, now, out } = result;
+  const kase = { id: caseId, projectId: r.projectId };
+  const jobRunId = verdict.status === "open" ? null : await afterClose(deps, kase, r, out);
+  const json = consensusJson(verdict);
+  // every reader's document gets the votes straight from this event, without reading them back
+  const votes = now.map((v) => ({ userId: v.userId, name: v.name, kind: v.kind, candidate: v.candidate, at: v.at.toISOString() }));
+  await deps.realtime.publish({ type: "review", caseId, projectId: r.projectId, what: "vote", ...(verdict.status === "open" ? { roundId: r.id, votes, consensus: json } : {}) });
+  return { consensus: json, nextRoundId: out.next?.id ?? null, jobRunId, accepted: out.accepted };
 }
 
 /** An adjudicator decides the round (any rule) or closes it as a split. */

@@ -23,7 +23,7 @@ async function queueRound(ctx: { queue: Queue; db: Db; kase: { id: string } }, k
   return jobRunId;
 }
 
-const actorOf = (ctx: { user: { userId: string }; institutionId: string; role: string }): Actor => ({ userId: ctx.user.userId, institutionId: ctx.institutionId, role: ctx.role });
+const actorOf = (ctx: { user: { userId: string; name: string }; institutionId: string; role: string }): Actor => ({ userId: ctx.user.userId, name: ctx.user.name, institutionId: ctx.institutionId, role: ctx.role });
 
 export const maskUrl = (roundId: string, name: string) => `/api/rounds/${roundId}/${name}.nii.gz`;
 
@@ -68,12 +68,12 @@ export const reviewRouter = router({
   /** A reader votes to refine toward a candidate; the project's consensus rule decides when the round closes. */
   pick: caseProcedure(REVIEW_ROLES)
     .input(z.object({ roundId: z.string().min(1), candidateIndex: z.number().int().nonnegative(), focusSlice: z.number().int().nonnegative().optional() }))
-    .mutation(async ({ ctx, input }) => castVote(ctx, actorOf(ctx), ctx.kase, { roundId: input.roundId, choice: { kind: "PICK", candidate: input.candidateIndex }, focusSlice: input.focusSlice })),
+    .mutation(async ({ ctx, input }) => castVote(ctx, actorOf(ctx), ctx.kase.id, { roundId: input.roundId, choice: { kind: "PICK", candidate: input.candidateIndex }, focusSlice: input.focusSlice })),
 
   /** A reader votes to accept a candidate (or the recommended mask, candidateIndex null) as final. */
   accept: caseProcedure(REVIEW_ROLES)
     .input(z.object({ roundId: z.string().min(1), candidateIndex: z.number().int().nonnegative().nullable() }))
-    .mutation(async ({ ctx, input }) => castVote(ctx, actorOf(ctx), ctx.kase, { roundId: input.roundId, choice: { kind: "ACCEPT", candidate: input.candidateIndex } })),
+    .mutation(async ({ ctx, input }) => castVote(ctx, actorOf(ctx), ctx.kase.id, { roundId: input.roundId, choice: { kind: "ACCEPT", candidate: input.candidateIndex } })),
 
   /** An adjudicator (or admin) decides a round under any rule, or closes it as a split. */
   adjudicate: caseProcedure(["ADJUDICATOR", "ADMIN"])
