@@ -37,7 +37,9 @@ export interface Realtime {
   publish(event: RealtimeEvent): Promise<void>;
 }
 
-const CHANNEL = "uair_events";
+export const CHANNEL = "uair_events";
+/** NOTIFY payloads are limited to 8000 bytes; larger events go out without their optional parts */
+export const MAX_PAYLOAD = 7900;
 
 export function createPublisher(pool: pg.Pool): Realtime {
   return {

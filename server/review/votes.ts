@@ -11,7 +11,7 @@ import { choiceKey, consensus, type Adjudication, type Choice, type ConsensusRes
 import { audit } from "../audit";
 import type { Db } from "../db/client";
 import type { Queue } from "../queue/producer";
-import type { Realtime } from "../realtime/bus";
+import { CHANNEL, MAX_PAYLOAD, type Realtime } from "../realtime/bus";
 import { asJson, type RoundState } from "../review-state";
 import type { Storage } from "../storage";
 import { acceptedMask, finalizeAccept, type Accepted } from "./accept";
@@ -148,19 +148,30 @@ interface LockedRound {
   quorum: number | null;
   maxRounds: number;
   newest: number;
+  candidates: { id: string; index: number }[] | null;
+  votes: { userId: string; name: string; kind: "PICK" | "ACCEPT"; candidate: number | null; at: string }[] | null;
+  assigned: string[] | null;
 }
 
 /**
- * The round, locked for this transaction (one vote at a time per round), with what the vote
- * needs of its case and project: one query, no ORM planning on the hot path. A round of another
- * case or institution is NOT_FOUND; a closed, computing or superseded one, CONFLICT.
+ * The round, locked for this transaction (one vote at a time per round), with everything a vote
+ * needs: its case and project settings, candidates, votes and the assigned readers, read in one
+ * query without ORM planning on the hot path. A round of another case or institution is NOT_FOUND; a
+ * closed, computing or superseded one, CONFLICT.
  */
 async function lockOpenRound(tx: Prisma.TransactionClient, caseId: string, roundId: string, institutionId: string): Promise<LockedRound> {
+  // the lock first, on its own: a statement that waited for it would still read the votes as they
+  // were when it started (read committed), missing the vote it waited for
+  await tx.$queryRaw`SELECT id FROM "ReviewRound" WHERE id = ${roundId} FOR UPDATE`;
   const [r] = await tx.$queryRaw<LockedRound[]>`
     SELECT r.id, r.index, r.status::text AS status, r."caseId", c."projectId", p."institutionId", p."consensusRule"::text AS "consensusRule", p.quorum, p."maxRounds",
-           (SELECT max(x.index) FROM "ReviewRound" x WHERE x."caseId" = r."caseId") AS newest
+      (SELECT max(x.index) FROM "ReviewRound" x WHERE x."caseId" = r."caseId") AS newest,
+      (SELECT json_agg(json_build_object('id', k.id, 'index', k.index)) FROM "Candidate" k WHERE k."roundId" = r.id) AS candidates,
+      (SELECT json_agg(json_build_object('userId', v."userId", 'name', u.name, 'kind', v.kind, 'candidate', k.index, 'at', to_char(v."updatedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY v."updatedAt")
+         FROM "Vote" v JOIN "User" u ON u.id = v."userId" LEFT JOIN "Candidate" k ON k.id = v."candidateId" WHERE v."roundId" = r.id) AS votes,
+      (SELECT json_agg(a."userId") FROM "CaseAssignment" a WHERE a."caseId" = r."caseId") AS assigned
     FROM "ReviewRound" r JOIN "Case" c ON c.id = r."caseId" JOIN "Project" p ON p.id = c."projectId"
-    WHERE r.id = ${roundId} FOR UPDATE OF r`;
+    WHERE r.id = ${roundId}`;
   if (!r || r.caseId !== caseId || r.institutionId !== institutionId) throw new TRPCError({ code: "NOT_FOUND", message: "Review round not found" });
   if (r.newest > r.index) throw new TRPCError({ code: "CONFLICT", message: `Round ${r.index + 1} is over; the case has moved on to round ${r.newest + 1}` });
   if (r.status !== "OPEN") {
@@ -170,23 +181,15 @@ async function lockOpenRound(tx: Prisma.TransactionClient, caseId: string, round
   return r;
 }
 
-type VoteRow = { id: string; userId: string; name: string; kind: "PICK" | "ACCEPT"; candidate: number | null; at: Date };
-
 /** A reader's vote (new or changed). */
 export async function castVote(deps: ReviewDeps, actor: Actor, caseId: string, input: { roundId: string; choice: Choice; focusSlice?: number }): Promise<VoteOutcome> {
   const { choice } = input;
   const result = await deps.db.$transaction(async (tx) => {
     const r = await lockOpenRound(tx, caseId, input.roundId, actor.institutionId);
-    const [candidates, votes, assigned] = [
-      await tx.$queryRaw<{ id: string; index: number }[]>`SELECT id, index FROM "Candidate" WHERE "roundId" = ${r.id}`,
-      await tx.$queryRaw<VoteRow[]>`
-        SELECT v.id, v."userId", u.name, v.kind::text AS kind, c.index AS candidate, v."updatedAt" AS at
-        FROM "Vote" v JOIN "User" u ON u.id = v."userId" LEFT JOIN "Candidate" c ON c.id = v."candidateId"
-        WHERE v."roundId" = ${r.id}`,
-      await tx.$queryRaw<{ userId: string }[]>`SELECT "userId" FROM "CaseAssignment" WHERE "caseId" = ${caseId}`,
-    ];
+    // timestamps are stored as UTC without a zone (Prisma's convention): read and written as such
+    const votes = r.votes ?? [];
     if (choice.candidate === null && choice.kind === "PICK") throw new TRPCError({ code: "BAD_REQUEST", message: "A pick names a candidate; the recommended mask can only be accepted" });
-    const candidate = choice.candidate === null ? null : candidates.find((c) => c.index === choice.candidate);
+    const candidate = choice.candidate === null ? null : (r.candidates ?? []).find((c) => c.index === choice.candidate);
     if (candidate === undefined) throw new TRPCError({ code: "BAD_REQUEST", message: `Round ${r.index + 1} has no candidate ${choice.candidate! + 1}` });
     if (choice.kind === "PICK" && r.index + 1 >= r.maxRounds) {
       throw new TRPCError({ code: "BAD_REQUEST", message: `Round ${r.index + 1} is the last of ${r.maxRounds}: accept one of its masks` });
@@ -197,32 +200,35 @@ export async function castVote(deps: ReviewDeps, actor: Actor, caseId: string, i
       throw new TRPCError({ code: "CONFLICT", message: `You already voted to ${describe(choice)} in round ${r.index + 1}` });
     }
     const at = new Date();
+    const now = [...votes.filter((v) => v.userId !== actor.userId), { userId: actor.userId, name: actor.name, kind: choice.kind, candidate: choice.candidate, at: at.toISOString() }];
+    const raw = consensus({ rule: r.consensusRule, quorum: r.quorum, assigned: r.assigned ?? [], votes: new Map(now.map((v) => [v.userId, { kind: v.kind, candidate: v.candidate }])) });
+    const verdict = closable(raw, r, r);
+    // an open round's event carries its votes and verdict: every room updates without a read. It is
+    // sent from inside the transaction, so events arrive in commit order.
+    const full = { type: "review", caseId, projectId: r.projectId, what: "vote", roundId: r.id, votes: now, consensus: consensusJson(verdict) };
+    const event = verdict.status === "open" && JSON.stringify(full).length <= MAX_PAYLOAD ? full : { type: "review", caseId, projectId: r.projectId, what: "vote" };
+    const audit = JSON.stringify({ round: r.index, choice: choiceKey(choice), ...(previous ? { from: choiceKey(previous) } : {}) });
     await tx.$executeRaw`
-      INSERT INTO "Vote" (id, "roundId", "userId", "candidateId", kind, "createdAt", "updatedAt")
-      VALUES (${randomUUID()}, ${r.id}, ${actor.userId}, ${candidate?.id ?? null}, ${choice.kind}::"VoteKind", ${at}, ${at})
-      ON CONFLICT ("roundId", "userId") DO UPDATE SET "candidateId" = EXCLUDED."candidateId", kind = EXCLUDED.kind, "updatedAt" = EXCLUDED."updatedAt"`;
-    const data = JSON.stringify({ round: r.index, choice: choiceKey(choice), ...(previous ? { from: choiceKey(previous) } : {}) });
-    await tx.$executeRaw`
-      INSERT INTO "AuditEvent" ("actorId", "institutionId", action, "entityType", "entityId", data)
-      VALUES (${actor.userId}, ${actor.institutionId}, ${previous ? "review.vote.change" : "review.vote"}, 'reviewRound', ${r.id}, ${data}::jsonb)`;
-    const mine: VoteRow = { id: before?.id ?? "", userId: actor.userId, name: actor.name, kind: choice.kind, candidate: choice.candidate, at };
-    const now = [...votes.filter((v) => v.userId !== actor.userId), mine];
-    const project = { consensusRule: r.consensusRule, quorum: r.quorum, maxRounds: r.maxRounds };
-    const raw = consensus({ rule: r.consensusRule, quorum: r.quorum, assigned: assigned.map((a) => a.userId), votes: new Map(now.map((v) => [v.userId, { kind: v.kind, candidate: v.candidate }])) });
-    const verdict = closable(raw, r, project);
-    if (verdict.status === "open") return { r, verdict, now, out: { next: null, accepted: null } };
+      WITH vote AS (
+        INSERT INTO "Vote" (id, "roundId", "userId", "candidateId", kind, "createdAt", "updatedAt")
+        VALUES (${randomUUID()}, ${r.id}, ${actor.userId}, ${candidate?.id ?? null}, ${choice.kind}::"VoteKind",
+                ${at.toISOString()}::timestamptz AT TIME ZONE 'UTC', ${at.toISOString()}::timestamptz AT TIME ZONE 'UTC')
+        ON CONFLICT ("roundId", "userId") DO UPDATE SET "candidateId" = EXCLUDED."candidateId", kind = EXCLUDED.kind, "updatedAt" = EXCLUDED."updatedAt"
+        RETURNING id
+      ), audit AS (
+        INSERT INTO "AuditEvent" ("actorId", "institutionId", action, "entityType", "entityId", data)
+        SELECT ${actor.userId}, ${actor.institutionId}, ${previous ? "review.vote.change" : "review.vote"}, 'reviewRound', ${r.id}, ${audit}::jsonb FROM vote
+        RETURNING id
+      )
+      SELECT pg_notify(${CHANNEL}, ${JSON.stringify(event)}) FROM audit`;
+    if (verdict.status === "open") return { r, verdict, out: { next: null, accepted: null } };
     // the round closes: the rare path, with the full records
     const [round, kase] = await Promise.all([tx.reviewRound.findUniqueOrThrow({ where: { id: r.id } }), tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { project: true } })]);
-    return { r, verdict, now, out: await closeRound(tx, deps, kase, round, verdict, actor, { focusSlice: input.focusSlice }) };
+    return { r, verdict, out: await closeRound(tx, deps, kase, round, verdict, actor, { focusSlice: input.focusSlice }) };
   });
-  const { r, verdict, now, out } = result;
-  const kase = { id: caseId, projectId: r.projectId };
-  const jobRunId = verdict.status === "open" ? null : await afterClose(deps, kase, r, out);
-  const json = consensusJson(verdict);
-  // every reader's document gets the votes straight from this event, without reading them back
-  const votes = now.map((v) => ({ userId: v.userId, name: v.name, kind: v.kind, candidate: v.candidate, at: v.at.toISOString() }));
-  await deps.realtime.publish({ type: "review", caseId, projectId: r.projectId, what: "vote", ...(verdict.status === "open" ? { roundId: r.id, votes, consensus: json } : {}) });
-  return { consensus: json, nextRoundId: out.next?.id ?? null, jobRunId, accepted: out.accepted };
+  const { r, verdict, out } = result;
+  const jobRunId = verdict.status === "open" ? null : await afterClose(deps, { id: caseId, projectId: r.projectId }, r, out);
+  return { consensus: consensusJson(verdict), nextRoundId: out.next?.id ?? null, jobRunId, accepted: out.accepted };
 }
 
 /** An adjudicator decides the round (any rule) or closes it as a split. */
