@@ -110,6 +110,7 @@ export function createAnnotationEditRoute(services: Services) {
       await services.storage.delete(maskKey).catch(() => undefined);
       return reply(res, 409, { error: `Version ${base.version} is no longer the newest (version ${result.stale} is); reload and edit that one.` }), true;
     }
+    await services.queue.enqueue("measure", { caseId: access.kase.id, versionId: result.version.id }, { caseId: access.kase.id });
     await services.realtime.publish({ type: "case", caseId: access.kase.id, projectId: access.kase.projectId, status: access.kase.status, failureReason: access.kase.failureReason });
     reply(res, 200, { versionId: result.version.id, version: result.version.version, changedVoxels: edit.changed, added: edit.added, removed: edit.removed });
     return true;

@@ -14,6 +14,8 @@ const VOLUME = /^\/api\/cases\/([^/?]+)\/(volume|preview|display)\.nii\.gz(?:\?.
 const MASK = /^\/api\/masks\/([^/?]+)\.nii\.gz(?:\?.*)?$/;
 const EXPORT = /^\/api\/annotations\/versions\/([^/?]+)\/export\.(nii\.gz|seg\.dcm)(?:\?.*)?$/;
 const THUMB = /^\/api\/cases\/([^/?]+)\/thumbnail\.png(?:\?.*)?$/;
+const LESION_KEY = /^\/api\/annotations\/versions\/([^/?]+)\/lesions\/(\d{1,4})\/key\.png(?:\?.*)?$/;
+const QA_MASK = /^\/api\/qa\/([^/?]+)\/consensus\.nii\.gz(?:\?.*)?$/;
 const ROUND_SLICE = /^\/api\/rounds\/([^/?]+)\/(recommended|candidate-\d{1,2})\/slice-(\d{1,5})\.png(?:\?.*)?$/;
 const ROUND = /^\/api\/rounds\/([^/?]+)\/((?:preview\/)?(?:recommended|uncertainty|candidate-\d{1,2}))\.nii\.gz(?:\?.*)?$/;
 
@@ -50,7 +52,9 @@ export function createFileRoutes(services: Services) {
     const exp = volume || mask || thumb ? null : EXPORT.exec(url);
     const round = volume || mask || thumb || exp ? null : ROUND.exec(url);
     const roundSlice = volume || mask || thumb || exp || round ? null : ROUND_SLICE.exec(url);
-    if (!volume && !mask && !thumb && !exp && !round && !roundSlice) return false;
+    const qaMask = volume || mask || thumb || exp || round || roundSlice ? null : QA_MASK.exec(url);
+    const lesionKey = volume || mask || thumb || exp || round || roundSlice || qaMask ? null : LESION_KEY.exec(url);
+    if (!volume && !mask && !thumb && !exp && !round && !roundSlice && !qaMask && !lesionKey) return false;
     if (req.method !== "GET" && req.method !== "HEAD") return fail(res, 405, "Method not allowed"), true;
     const user = await userFromCookie(services.db, req.headers.cookie);
     if (!user) return fail(res, 401, "Please sign in"), true;
@@ -72,6 +76,27 @@ export function createFileRoutes(services: Services) {
           if (e instanceof ExportError || isImagingError(e)) return fail(res, 409, (e as Error).message), true;
           throw e;
         }
+      } else if (lesionKey) {
+        // the lesion's key slice with its RECIST long (yellow) and short (cyan) axes drawn
+        const v = await services.db.annotationVersion.findUnique({ where: { id: decodeURIComponent(lesionKey[1]) }, include: { annotation: true } });
+        if (!v) return fail(res, 404, "Annotation version not found"), true;
+        await caseFor(services.db, user, v.annotation.caseId);
+        const lesion = (v.measurements as { lesions?: { id: number; slice: number; longAxis: { from: number[]; to: number[] }; shortAxis: { from: number[]; to: number[] } }[] } | null)?.lesions?.find(
+          (l) => l.id === Number(lesionKey[2]),
+        );
+        const ct = await services.db.volume.findUnique({ where: { caseId: v.annotation.caseId } });
+        if (!lesion || !ct) return fail(res, 404, "No such lesion in this version's measurements"), true;
+        const png = await renderSlice(ct.storageKey, v.maskKey, lesion.slice, 256, [
+          { ...lesion.longAxis, rgb: [255, 230, 0] },
+          { ...lesion.shortAxis, rgb: [0, 220, 255] },
+        ]);
+        res.writeHead(200, { "content-type": "image/png", "content-length": png.byteLength, "cache-control": "private, max-age=31536000, immutable" }).end(png);
+      } else if (qaMask) {
+        const a = await services.db.qaAnalysis.findUnique({ where: { id: decodeURIComponent(qaMask[1]) } });
+        if (!a) return fail(res, 404, "QA analysis not found"), true;
+        await caseFor(services.db, user, a.caseId);
+        if (!a.consensusKey) return fail(res, 404, "This analysis has no consensus yet"), true;
+        await send(req, res, services, a.consensusKey, `${a.id}-consensus`, `qa-consensus-${a.id}.nii.gz`);
       } else if (roundSlice) {
         const r = await services.db.reviewRound.findUnique({ where: { id: decodeURIComponent(roundSlice[1]) } });
         if (!r) return fail(res, 404, "Review round not found"), true;

@@ -5,6 +5,7 @@ import { userFromCookie } from "./auth/session";
 import { createFileRoutes } from "./files";
 import { createUploadRoute } from "./upload";
 import { createAnnotationEditRoute } from "./annotation-edit";
+import { createReportRoute } from "./report";
 import { checkHealth } from "./health";
 import { appRouter } from "./trpc/root";
 import type { Context, Services } from "./trpc/trpc";
@@ -28,6 +29,7 @@ export function createApiHandler(services: Services) {
   const files = createFileRoutes(services);
   const upload = createUploadRoute(services);
   const edit = createAnnotationEditRoute(services);
+  const report = createReportRoute(services);
 
   /** Returns true when the request was handled here. */
   return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> => {
@@ -42,6 +44,6 @@ export function createApiHandler(services: Services) {
       res.end(JSON.stringify(health));
       return true;
     }
-    return (await upload(req, res)) || (await edit(req, res)) || files(req, res);
+    return (await upload(req, res)) || (await edit(req, res)) || (await report(req, res)) || files(req, res);
   };
 }

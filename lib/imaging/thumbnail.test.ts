@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { axialThumbnail, labelledSlice } from "./thumbnail";
+import { axialThumbnail, drawSegment, labelledSlice, voxelToPixel } from "./thumbnail";
 import type { Volume } from "./types";
 
 describe("axialThumbnail", () => {
@@ -39,5 +39,18 @@ describe("labelledSlice", () => {
   it("refuses a label map of another grid or a slice outside the volume", () => {
     expect(() => labelledSlice(ras, new Uint8Array(5), 0, { colors: {} })).toThrow(/5 voxels, the CT 24/);
     expect(() => labelledSlice(ras, labels, 3, { colors: {} })).toThrow(/slice 3 is outside 0..2/);
+  });
+});
+
+describe("voxelToPixel / drawSegment", () => {
+  it("map voxel centres onto the displayed pixels (radiological: x mirrored, y up) and draw between them", () => {
+    const dims = [4, 2, 1];
+    const img = { width: 8, height: 4, data: new Uint8Array(8 * 4 * 3) };
+    // voxel (3, 1) is the image's top-left 2x2 block; its centre lies at (1, 1)
+    expect(voxelToPixel(dims, img, 3, 1)).toEqual([1, 1]);
+    expect(voxelToPixel(dims, img, 0, 0)).toEqual([7, 3]);
+    drawSegment(img, [0.5, 0.5], [7.5, 0.5], [255, 0, 0]);
+    for (let c = 0; c < 8; c++) expect(Array.from(img.data.subarray(c * 3, c * 3 + 3))).toEqual([255, 0, 0]);
+    expect(img.data[8 * 3]).toBe(0); // second row untouched
   });
 });

@@ -79,3 +79,21 @@ function sliceSampling(ras: Volume, k: number, size: number): { width: number; h
   }
   return { width, height, index };
 }
+
+/** Where continuous voxel coordinates (x, y) of a slice fall on an image made by labelledSlice / axialThumbnail. */
+export function voxelToPixel(dims: readonly number[], img: { width: number; height: number }, x: number, y: number): [number, number] {
+  const [nx, ny] = dims;
+  // pixel c shows voxel nx - 1 - floor((c + 0.5) nx / width): the inverse, on continuous coordinates
+  return [((nx - 0.5 - x) * img.width) / nx, ((ny - 0.5 - y) * img.height) / ny];
+}
+
+/** A straight line in image coordinates drawn onto an RGB image (e.g. a RECIST diameter). */
+export function drawSegment(img: RgbImage, from: readonly [number, number], to: readonly [number, number], rgb: readonly [number, number, number]): void {
+  const steps = Math.max(1, Math.ceil(Math.hypot(to[0] - from[0], to[1] - from[1]) * 2));
+  for (let s = 0; s <= steps; s++) {
+    const c = Math.round(from[0] + ((to[0] - from[0]) * s) / steps - 0.5);
+    const r = Math.round(from[1] + ((to[1] - from[1]) * s) / steps - 0.5);
+    if (c < 0 || r < 0 || c >= img.width || r >= img.height) continue;
+    img.data.set(rgb, (r * img.width + c) * 3);
+  }
+}

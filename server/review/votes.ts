@@ -131,6 +131,8 @@ async function afterClose(deps: ReviewDeps, kase: { id: string; projectId: strin
     ({ jobRunId } = await deps.queue.enqueue("rectify", { caseId: kase.id, roundId: out.next.id }, { caseId: kase.id }));
     await deps.db.reviewRound.update({ where: { id: out.next.id }, data: { jobRunId } });
   }
+  // the accepted mask is measured (volumes, lesions, RECIST) by a worker
+  if (out.accepted) await deps.queue.enqueue("measure", { caseId: kase.id, versionId: out.accepted.versionId }, { caseId: kase.id });
   const stage = out.accepted ? "accepted" : "closed";
   await deps.realtime.publish({ type: "round", caseId: kase.id, projectId: kase.projectId, roundId: round.id, index: round.index, status: "CLOSED", stage });
   if (out.accepted) await deps.realtime.publish({ type: "case", caseId: kase.id, projectId: kase.projectId, status: "FINAL", failureReason: null });

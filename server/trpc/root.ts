@@ -5,6 +5,8 @@ import { institutionRouter } from "./routers/institution";
 import { projectRouter } from "./routers/project";
 import { reviewRouter } from "./routers/review";
 import { assignmentRouter } from "./routers/assignment";
+import { qaRouter } from "./routers/qa";
+import { reportRouter } from "./routers/report";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -15,6 +17,8 @@ export const appRouter = router({
   annotation: annotationRouter,
   review: reviewRouter,
   assignment: assignmentRouter,
+  qa: qaRouter,
+  report: reportRouter,
 });
 
 export type AppRouter = typeof appRouter;

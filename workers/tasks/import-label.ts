@@ -7,6 +7,7 @@ import { writeNifti } from "../../lib/imaging/nifti-write";
 import { isImagingError, type Vec3 } from "../../lib/imaging/types";
 import { audit, sha256Hex } from "../../server/worker-api";
 import { UserFacingError, type JobHelpers, type WorkerContext } from "../job";
+import { measureVersion } from "./measure";
 
 export interface ImportLabelPayload {
   jobRunId: string;
@@ -56,7 +57,9 @@ export async function storeImportedLabel(ctx: WorkerContext, p: Omit<ImportLabel
     entityId: annotation.id,
     data: { version: version.version, ...provenance },
   });
-  return { annotationId: annotation.id, versionId: version.id, version: version.version, ...provenance };
+  // every version is measured (volumes, lesions, RECIST) where it is made
+  const measured = await measureVersion(ctx, version.id);
+  return { annotationId: annotation.id, versionId: version.id, version: version.version, ...provenance, lesionCount: measured.lesionCount };
 }
 
 export const importLabelTask = (ctx: WorkerContext) => async (p: ImportLabelPayload, h: JobHelpers) => {

@@ -1,4 +1,5 @@
 "use client";
+import Link from "next/link";
 import { use, useMemo, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { AnnotationsPanel } from "../../_components/AnnotationsPanel";
@@ -91,6 +92,11 @@ export default function CasePage({ params }: { params: Promise<{ caseId: string 
             {c.label} <StatusBadge status={c.status} />
           </h1>
           {c.status === "FAILED" && <p className="error">Import failed: {c.failureReason}</p>}
+          {v && (
+            <p className="small">
+              <Link href={`/cases/${c.id}/qa`}>Contour QA</Link> · <Link href={`/cases/${c.id}/report`}>Report</Link>
+            </p>
+          )}
           {live && (live.status === "RUNNING" || live.status === "QUEUED") && (
             <ProgressBar percent={live.percent} stage={`${live.kind}: ${live.stage}`} />
           )}

@@ -7,13 +7,14 @@ import { useTRPC } from "../../_lib/trpc";
 
 type Rule = "MAJORITY" | "UNANIMITY" | "ADJUDICATOR";
 
-export function ProjectSettings({ project }: { project: { id: string; consensusRule: Rule; quorum: number | null; candidateCount: number; maxRounds: number } }) {
+export function ProjectSettings({ project }: { project: { id: string; consensusRule: Rule; quorum: number | null; candidateCount: number; maxRounds: number; agreementThreshold: number } }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [rule, setRule] = useState<Rule>(project.consensusRule);
   const [quorum, setQuorum] = useState(project.quorum === null ? "" : String(Math.round(project.quorum * 100)));
   const [k, setK] = useState(project.candidateCount);
   const [maxRounds, setMaxRounds] = useState(project.maxRounds);
+  const [threshold, setThreshold] = useState(project.agreementThreshold);
   const [message, setMessage] = useState<string | null>(null);
   const save = useMutation(
     trpc.project.update.mutationOptions({
@@ -28,7 +29,7 @@ export function ProjectSettings({ project }: { project: { id: string; consensusR
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          save.mutate({ projectId: project.id, consensusRule: rule, quorum: rule === "MAJORITY" ? q : null, candidateCount: k, maxRounds });
+          save.mutate({ projectId: project.id, consensusRule: rule, quorum: rule === "MAJORITY" ? q : null, candidateCount: k, maxRounds, agreementThreshold: threshold });
         }}
       >
         <label>
@@ -50,6 +51,9 @@ export function ProjectSettings({ project }: { project: { id: string; consensusR
         </label>
         <label>
           Most rounds <input type="number" min={1} max={20} value={maxRounds} onChange={(e) => setMaxRounds(Number(e.target.value))} />
+        </label>
+        <label>
+          QA flag below Dice <input type="number" min={0} max={1} step={0.01} value={threshold} onChange={(e) => setThreshold(Number(e.target.value))} aria-label="QA agreement threshold" />
         </label>
         <button type="submit" disabled={save.isPending}>
           Save settings

@@ -40,6 +40,10 @@ export default function ProjectPage({ params }: { params: Promise<{ projectId: s
             {p.quorum ? ` (quorum ${Math.round(p.quorum * 100)}%)` : ""}
           </p>
           {p.description && <p>{p.description}</p>}
+          <p className="small">
+            <Link href={`/projects/${p.id}/analytics`}>Analytics and exports</Link>
+          </p>
+          {p.flagged > 0 && <p className="error small">{p.flagged} case{p.flagged === 1 ? "" : "s"} below the QA agreement threshold ({p.agreementThreshold.toFixed(2)})</p>}
           <p className="badges" aria-label="cases by status">
             {Object.entries(p.byStatus).map(([s, n]) => (
               <span key={s}>
@@ -75,6 +79,12 @@ export default function ProjectPage({ params }: { params: Promise<{ projectId: s
                       <StatusBadge status={c.status} title={c.failureReason} />
                       {c.status === "FAILED" && c.failureReason && <div className="error small">{c.failureReason}</div>}
                       {busy && <ProgressBar percent={l.percent} stage={l.stage} />}
+                      {c.qaAgreement !== null && (
+                        <div className={c.qaFlagged ? "error small" : "muted small"} data-testid="qa-flag">
+                          QA Dice {c.qaAgreement.toFixed(2)}
+                          {c.qaFlagged ? ` — below ${p.agreementThreshold.toFixed(2)}` : ""}
+                        </div>
+                      )}
                     </td>
                     <td className="small">
                       {c.volume

@@ -11,6 +11,7 @@ const settings = z.object({
   maxRounds: z.number().int().min(1).max(20).default(6),
   consensusRule: z.enum(["MAJORITY", "UNANIMITY", "ADJUDICATOR"]).default("MAJORITY"),
   quorum: z.number().gt(0).max(1).nullable().default(null),
+  agreementThreshold: z.number().min(0).max(1).default(0.8),
 });
 
 const caseCounts = (rows: { status: string }[]) =>
@@ -31,10 +32,18 @@ export const projectRouter = router({
     const cases = await ctx.db.case.findMany({
       where: { projectId: ctx.project.id },
       orderBy: { label: "asc" },
-      include: { volume: { select: { dims: true, spacing: true, sourceFormat: true } } },
+      include: {
+        volume: { select: { dims: true, spacing: true, sourceFormat: true } },
+        qaAnalyses: { where: { status: "DONE" }, orderBy: { createdAt: "desc" }, take: 1, select: { agreement: true } },
+      },
     });
     const institution = await ctx.db.institution.findUniqueOrThrow({ where: { id: ctx.project.institutionId } });
-    return { ...ctx.project, institutionName: institution.name, role: ctx.role, cases, byStatus: caseCounts(cases) };
+    // QA: a case whose contour sets agree less than the project's threshold is flagged
+    const withQa = cases.map(({ qaAnalyses, ...c }) => {
+      const agreement = qaAnalyses[0]?.agreement ?? null;
+      return { ...c, qaAgreement: agreement, qaFlagged: agreement !== null && agreement < ctx.project.agreementThreshold };
+    });
+    return { ...ctx.project, institutionName: institution.name, role: ctx.role, cases: withQa, byStatus: caseCounts(cases), flagged: withQa.filter((c) => c.qaFlagged).length };
   }),
 
   create: institutionProcedure(["ADMIN"])
