@@ -3,9 +3,9 @@
 // round and the rectified round appears for all, a reader who drops off the network comes back
 // in sync without losing a vote, and the accepted candidate is what the case's NIfTI export holds.
 import fs from "node:fs";
-import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "@playwright/test";
 import { readNifti } from "../lib/imaging/nifti-read";
-import { DEMO_PASSWORD, signedIn } from "./helpers";
+import { ownCase, signedIn, trpc } from "./helpers";
 
 const READERS = [
   { email: "reader1@demo.uair", name: "Rita Reader" },
@@ -13,28 +13,11 @@ const READERS = [
   { email: "reader3@demo.uair", name: "Rosa Reader" },
 ];
 
-/** tRPC over HTTP as the demo admin (superjson envelope). */
-async function trpc<T>(api: APIRequestContext, path: string, input: unknown, kind: "query" | "mutation"): Promise<T> {
-  const res =
-    kind === "query"
-      ? await api.get(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`)
-      : await api.post(`/api/trpc/${path}`, { data: { json: input } });
-  const body = await res.json();
-  if (!res.ok()) throw new Error(`${path}: ${JSON.stringify(body)}`);
-  return body.result.data.json as T;
-}
-
 /** A case of its own (the other specs keep the demo cases), uploaded, ingested, three readers assigned. */
 async function teamCase(browser: Browser): Promise<string> {
   const ctx = await browser.newContext();
   const api = ctx.request;
-  await trpc(api, "auth.signIn", { email: "admin@demo.uair", password: DEMO_PASSWORD }, "mutation");
-  const [project] = await trpc<{ id: string }[]>(api, "project.list", undefined, "query");
-  const { caseId } = await trpc<{ caseId: string }>(api, "case.create", { projectId: project.id, label: `Team review ${Date.now()}` }, "mutation");
-  const put = await api.put(`/api/cases/${caseId}/files/ct.nii.gz`, { data: fs.readFileSync("data/ct/patient-a/ct.nii.gz") });
-  expect(put.status()).toBe(200);
-  await trpc(api, "case.startIngest", { caseId }, "mutation");
-  await expect.poll(async () => (await trpc<{ status: string }>(api, "case.byId", { caseId }, "query")).status, { timeout: 90_000 }).toBe("READY");
+  const caseId = await ownCase(api, `Team review ${Date.now()}`, "data/ct/patient-a/ct.nii.gz");
   const { members } = await trpc<{ members: { userId: string; name: string }[] }>(api, "assignment.forCase", { caseId }, "query");
   const ids = READERS.map((r) => members.find((m) => m.name === r.name)!.userId);
   await trpc(api, "assignment.set", { caseId, userIds: ids }, "mutation");
