@@ -145,6 +145,15 @@ function countLabel(m: Uint8Array, label: number): number {
   return n;
 }
 
+// run when executed directly, not when imported (no top-level await, so any importer can load it)
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  for (const line of await runStapleBench()) console.log(line);
+  runStapleBench().then(
+    (lines) => {
+      for (const line of lines) console.log(line);
+    },
+    (e) => {
+      console.error(e);
+      process.exitCode = 1;
+    },
+  );
 }
