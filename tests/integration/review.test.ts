@@ -199,3 +199,20 @@ describe("touch-up after acceptance", () => {
     expect(await app.services.db.auditEvent.count({ where: { action: "annotation.edit", entityId: consensus.id } })).toBe(1);
   }, 60_000);
 });
+
+describe("QA from the review", () => {
+  it("each reader's pick of the newest voted round becomes a contour set, once; readers may not do it", async () => {
+    const { client } = await reader();
+    await expect(client.qa.fromRounds.mutate({ caseId })).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
+    const admin = httpClient(app.url);
+    await admin.client.auth.signIn.mutate({ email: "admin@a.test", password: PASSWORD });
+    const out = await admin.client.qa.fromRounds.mutate({ caseId });
+    expect(out).toEqual({ round: 2, created: 1, readers: 1 });
+    const picks = await app.services.db.annotation.findFirstOrThrow({ where: { caseId, name: "reader's review pick" }, include: { versions: true } });
+    const rounds = await client.review.rounds.query({ caseId });
+    const picked = await app.services.db.candidate.findFirstOrThrow({ where: { roundId: rounds[1].id, index: 0 } });
+    expect(picks.versions).toHaveLength(1);
+    expect(picks.versions[0]).toMatchObject({ maskKey: picked.maskKey, provenance: { review: { round: 2, candidate: 1, vote: "ACCEPT" } } });
+    expect(await admin.client.qa.fromRounds.mutate({ caseId })).toMatchObject({ created: 0 });
+  }, 30_000);
+});

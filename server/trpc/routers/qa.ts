@@ -4,6 +4,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { audit } from "../../audit";
+import { sha256Hex } from "../../storage";
 
 import { caseProcedure, router } from "../trpc";
 
@@ -30,6 +31,51 @@ export const qaRouter = router({
       await audit(ctx.db, { actorId: ctx.user.userId, institutionId: ctx.institutionId, action: "qa.start", entityType: "case", entityId: ctx.kase.id, data: { analysisId: analysis.id, versionIds, structure: input.structure } });
       return { analysisId: analysis.id, jobRunId };
     }),
+
+  /**
+   * The readers' picks from the review as contour sets: each reader's vote in the newest round
+   * with votes (the candidate they picked or accepted) becomes a version of "<name>'s review pick".
+   */
+  fromRounds: caseProcedure(QA_ROLES).mutation(async ({ ctx }) => {
+    const round = await ctx.db.reviewRound.findFirst({
+      where: { caseId: ctx.kase.id, votes: { some: { candidateId: { not: null } } } },
+      orderBy: { index: "desc" },
+      include: { votes: { where: { candidateId: { not: null } }, include: { user: { select: { name: true } }, candidate: true } } },
+    });
+    if (!round) throw new TRPCError({ code: "BAD_REQUEST", message: "No reader has picked a candidate in this case's review yet" });
+    const created: string[] = [];
+    for (const v of round.votes) {
+      const c = v.candidate!;
+      const sha256 = sha256Hex(await ctx.storage.get(c.maskKey));
+      const name = `${v.user.name}'s review pick`;
+      const version = await ctx.db.$transaction(async (tx) => {
+        const annotation = await tx.annotation.upsert({
+          where: { caseId_name: { caseId: ctx.kase.id, name } },
+          create: { caseId: ctx.kase.id, name, source: "MANUAL" },
+          update: {},
+          include: { versions: { orderBy: { version: "desc" }, take: 1 } },
+        });
+        if (annotation.versions[0]?.sha256 === sha256) return null; // already there
+        const created = await tx.annotationVersion.create({
+          data: {
+            annotationId: annotation.id,
+            version: (annotation.versions[0]?.version ?? 0) + 1,
+            maskKey: c.maskKey,
+            sha256,
+            createdById: v.userId,
+            provenance: { review: { roundId: round.id, round: round.index + 1, candidate: c.index + 1, vote: v.kind, reader: v.user.name } },
+          },
+        });
+        await audit(tx, { actorId: ctx.user.userId, institutionId: ctx.institutionId, action: "qa.from-review", entityType: "annotation", entityId: annotation.id, data: { round: round.index, candidate: c.index, reader: v.userId } });
+        return created;
+      });
+      if (version) {
+        created.push(version.id);
+        await ctx.queue.enqueue("measure", { caseId: ctx.kase.id, versionId: version.id }, { caseId: ctx.kase.id });
+      }
+    }
+    return { round: round.index + 1, created: created.length, readers: round.votes.length };
+  }),
 
   /** The newest analysis of the case, with the contour sets' names. */
   latest: caseProcedure().query(async ({ ctx }) => {

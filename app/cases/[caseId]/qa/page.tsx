@@ -43,6 +43,13 @@ export default function QaPage({ params }: { params: Promise<{ caseId: string }>
   const opts = { onSuccess: () => (setError(null), refresh()), onError: (e: { message: string }) => setError(e.message) };
   const start = useMutation(trpc.qa.start.mutationOptions(opts));
   const decide = useMutation(trpc.qa.decide.mutationOptions(opts));
+  const [fromRoundsNote, setFromRoundsNote] = useState<string | null>(null);
+  const fromRounds = useMutation(
+    trpc.qa.fromRounds.mutationOptions({
+      onSuccess: (r) => (setFromRoundsNote(`Round ${r.round}: ${r.created} new contour set${r.created === 1 ? "" : "s"} from ${r.readers} reader${r.readers === 1 ? "" : "s"}' picks`), refresh()),
+      onError: (e) => setError(e.message),
+    }),
+  );
 
   const c = kase.data;
   const a = latest.data;
@@ -102,6 +109,14 @@ export default function QaPage({ params }: { params: Promise<{ caseId: string }>
                   </li>
                 ))}
               </ul>
+              {canDecide && (
+                <p className="small">
+                  <button className="ghost" disabled={fromRounds.isPending} onClick={() => fromRounds.mutate({ caseId })}>
+                    Add the readers' review picks
+                  </button>{" "}
+                  {fromRoundsNote && <span className="muted">{fromRoundsNote}</span>}
+                </p>
+              )}
               {canDecide && (
                 <div>
                   <select value={structure} onChange={(e) => setStructure(e.target.value as "tumour" | "liver")} aria-label="Structure to compare">
