@@ -15,6 +15,7 @@
 //
 // Empty masks: both empty → every distance 0 and surface Dice 1 (perfect agreement, as `dice`);
 // exactly one empty → every distance Infinity (JSON.stringify writes null) and surface Dice 0.
+import type { Box3 } from "../box";
 import { checkDims, checkSpacing, MetricsError, type Dims3, type Spacing3 } from "./errors";
 
 type Mask = ArrayLike<number>;
@@ -125,14 +126,7 @@ export function surfaceDice(a: Mask, b: Mask, dims: Dims3, spacing: Spacing3, to
 
 // ---------------------------------------------------------------------------------------------
 
-interface Box {
-  x0: number;
-  y0: number;
-  z0: number;
-  w: number;
-  h: number;
-  d: number;
-}
+type Box = Box3;
 
 interface Surface {
   /** 1 on a surface voxel, box-local (x fastest) */
