@@ -51,4 +51,26 @@ test("an adjudicator imports three contour sets and sees their agreement and the
   await expect(page.getByLabel("Show STAPLE consensus")).toBeVisible();
   await page.getByLabel("Show STAPLE consensus").check();
   await expect(page.getByLabel("Show STAPLE consensus")).toBeChecked();
+
+  // accept the consensus: the case is final and its report shows the measured lesions
+  await page.getByRole("button", { name: "Accept the STAPLE consensus" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(/final/i, { timeout: 15_000 });
+  await page.getByRole("link", { name: "Open its report" }).click();
+  const report = page.getByTestId("case-report");
+  await expect(report.getByRole("table", { name: "lesions" }).locator("tbody tr").first()).toBeVisible({ timeout: 30_000 });
+  await expect(report.getByLabel("measurements")).toContainText(/Tumour burden\s*[\d.]+ %/);
+  const key = report.getByRole("img", { name: /Lesion 1, slice \d+/ });
+  await expect(key).toBeVisible();
+  await expect.poll(() => key.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(100);
+  await expect(report).toContainText(/Mean pairwise Dice of 3 contour sets: 0\.\d{3}/);
+
+  // the project's analytics: exports and charts
+  await page.goto(`/cases/${caseId}`);
+  await page.getByRole("navigation", { name: "breadcrumb" }).getByRole("link", { name: "Liver CT demo" }).click();
+  await page.getByRole("link", { name: "Analytics and exports" }).click();
+  await expect(page.getByRole("figure", { name: "tumour burden across cases" }).locator("canvas")).toBeVisible();
+  await expect(page.getByRole("figure", { name: "QA agreement per case" }).locator("canvas")).toBeVisible();
+  const csv = await page.request.get(await page.getByRole("link", { name: "CSV" }).getAttribute("href").then((h) => h!));
+  expect(csv.status()).toBe(200);
+  expect((await csv.text()).split("\r\n")[0]).toMatch(/^row,caseId,label,status/);
 });

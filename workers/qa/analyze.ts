@@ -5,7 +5,7 @@
 import { readNifti } from "../../lib/imaging/nifti-read";
 import { writeNifti } from "../../lib/imaging/nifti-write";
 import type { Vec3 } from "../../lib/imaging/types";
-import { stapleBinary } from "../../lib/consensus";
+import { majorityBinary, stapleBinary } from "../../lib/consensus";
 import { dice, matchLesions, surfaceDistances } from "../../lib/metrics";
 import { connectedComponents3d } from "../../lib/uair";
 import { asJson, audit, sha256Hex } from "../../server/worker-api";
@@ -49,10 +49,15 @@ async function analyze(ctx: WorkerContext, p: QaPayload, h: JobHelpers) {
   const spacing = volume.spacing as Vec3;
   const voxelMl = (spacing[0] * spacing[1] * spacing[2]) / 1000;
   const masks: Uint8Array[] = [];
+  // the structure not under QA, so the consensus is a whole label map (a tumour consensus keeps a
+  // liver to measure the burden against): by majority of the same readers
+  const other = a.structure === "liver" ? "tumour" : "liver";
+  const others: Uint8Array[] = [];
   for (const id of a.versionIds) {
     const m = readNifti(await ctx.storage.get(byId.get(id)!.maskKey));
     if (m.dims.join() !== dims.join()) throw new UserFacingError(`${byId.get(id)!.annotation.name} is not on the case's grid.`);
     masks.push(structureOf(m.data, a.structure));
+    others.push(structureOf(m.data, other));
   }
   const n = masks.length;
 
@@ -116,7 +121,14 @@ async function analyze(ctx: WorkerContext, p: QaPayload, h: JobHelpers) {
   }));
 
   await h.progress("storing the consensus", 90);
-  const bytes = writeNifti({ dims, spacing, affine, data: Uint8Array.from(consensus, (v) => (v ? (a.structure === "liver" ? 1 : 2) : 0)) }, { isLabel: true, description: `STAPLE consensus (${a.structure})` });
+  const otherMajority = majorityBinary(others);
+  // tumour lies inside the liver: tumour wherever the tumour mask says so, liver where either does
+  const labels = Uint8Array.from(consensus, (v, i) => {
+    const tumour = a.structure === "tumour" ? v : otherMajority[i];
+    const liver = a.structure === "liver" ? v : otherMajority[i];
+    return tumour ? 2 : liver ? 1 : 0;
+  });
+  const bytes = writeNifti({ dims, spacing, affine, data: labels }, { isLabel: true, description: `STAPLE consensus (${a.structure}), ${other} by majority` });
   const consensusKey = `qa/${a.id}/consensus.nii.gz`;
   await ctx.storage.put(consensusKey, bytes);
   const result = {

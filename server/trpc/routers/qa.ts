@@ -22,7 +22,7 @@ export const qaRouter = router({
       const unknown = versionIds.filter((id) => !all.has(id));
       if (unknown.length) throw new TRPCError({ code: "BAD_REQUEST", message: `${unknown.length} of these contour sets are not annotations of this case` });
       if (new Set(versionIds).size < 2) throw new TRPCError({ code: "BAD_REQUEST", message: "QA compares at least two contour sets: import or review more first" });
-      if (!ctx.kase.status || !(await ctx.db.volume.findUnique({ where: { caseId: ctx.kase.id }, select: { id: true } }))) {
+      if (!(await ctx.db.volume.findUnique({ where: { caseId: ctx.kase.id }, select: { id: true } }))) {
         throw new TRPCError({ code: "CONFLICT", message: "The case has no CT volume yet" });
       }
       const analysis = await ctx.db.qaAnalysis.create({ data: { caseId: ctx.kase.id, structure: input.structure, versionIds: [...new Set(versionIds)], createdById: ctx.user.userId } });
