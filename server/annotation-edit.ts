@@ -12,6 +12,7 @@ import { readNifti } from "../lib/imaging/nifti-read";
 import { writeNifti } from "../lib/imaging/nifti-write";
 import { checkLabels, isUairError } from "../lib/uair";
 import { audit } from "./audit";
+import { replyJson } from "./http-json";
 import { caseFor } from "./auth/access";
 import { userFromCookie } from "./auth/session";
 import { sha256Hex } from "./storage";
@@ -19,9 +20,6 @@ import type { Services } from "./trpc/trpc";
 
 const ROUTE = /^\/api\/annotations\/versions\/([^/?]+)\/edit(?:\?.*)?$/;
 
-function reply(res: http.ServerResponse, status: number, body: object) {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-}
 
 async function body(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
@@ -40,39 +38,39 @@ export function createAnnotationEditRoute(services: Services) {
     const m = ROUTE.exec(req.url ?? "");
     if (!m) return false;
     const drop = () => req.resume();
-    if (req.method !== "PUT") return drop(), reply(res, 405, { error: "Use PUT to save an edit" }), true;
+    if (req.method !== "PUT") return drop(), replyJson(res, 405, { error: "Use PUT to save an edit" }), true;
     const user = await userFromCookie(services.db, req.headers.cookie);
-    if (!user) return drop(), reply(res, 401, { error: "Please sign in" }), true;
+    if (!user) return drop(), replyJson(res, 401, { error: "Please sign in" }), true;
     const base = await services.db.annotationVersion.findUnique({ where: { id: decodeURIComponent(m[1]) }, include: { annotation: true } });
-    if (!base) return drop(), reply(res, 404, { error: "Annotation version not found" }), true;
+    if (!base) return drop(), replyJson(res, 404, { error: "Annotation version not found" }), true;
     let access;
     try {
       access = await caseFor(services.db, user, base.annotation.caseId);
     } catch (e) {
       if (!(e instanceof TRPCError)) throw e;
-      return drop(), reply(res, e.code === "FORBIDDEN" ? 403 : 404, { error: e.message }), true;
+      return drop(), replyJson(res, e.code === "FORBIDDEN" ? 403 : 404, { error: e.message }), true;
     }
     const volume = await services.db.volume.findUnique({ where: { caseId: base.annotation.caseId } });
-    if (!volume) return drop(), reply(res, 409, { error: "The case has no CT volume" }), true;
+    if (!volume) return drop(), replyJson(res, 409, { error: "The case has no CT volume" }), true;
     const raw = await body(req, limit);
-    if (!raw) return reply(res, 413, { error: `The edit is larger than the ${services.env.UAIR_MAX_UPLOAD_MB} MB limit; nothing was saved.` }), true;
+    if (!raw) return replyJson(res, 413, { error: `The edit is larger than the ${services.env.UAIR_MAX_UPLOAD_MB} MB limit; nothing was saved.` }), true;
     const nvox = volume.dims[0] * volume.dims[1] * volume.dims[2];
     let labels: Uint8Array;
     try {
       labels = new Uint8Array(gunzipSync(raw, { maxOutputLength: nvox + 1 }));
     } catch {
-      return reply(res, 400, { error: `The edit must be the gzip of ${nvox} label bytes (the CT's ${volume.dims.join("x")} grid); it could not be read.` }), true;
+      return replyJson(res, 400, { error: `The edit must be the gzip of ${nvox} label bytes (the CT's ${volume.dims.join("x")} grid); it could not be read.` }), true;
     }
-    if (labels.length !== nvox) return reply(res, 400, { error: `The edit has ${labels.length} voxels; the CT's ${volume.dims.join("x")} grid has ${nvox}.` }), true;
+    if (labels.length !== nvox) return replyJson(res, 400, { error: `The edit has ${labels.length} voxels; the CT's ${volume.dims.join("x")} grid has ${nvox}.` }), true;
     try {
       checkLabels(labels, "the edit");
     } catch (e) {
-      if (isUairError(e)) return reply(res, 400, { error: e.message }), true;
+      if (isUairError(e)) return replyJson(res, 400, { error: e.message }), true;
       throw e;
     }
     const before = readNifti(await services.storage.get(base.maskKey)).data;
     const edit = labelEdit(before, labels);
-    if (edit.changed === 0) return reply(res, 400, { error: "No voxel changed; nothing was saved." }), true;
+    if (edit.changed === 0) return replyJson(res, 400, { error: "No voxel changed; nothing was saved." }), true;
 
     const affine = (volume.metadata as { affine: number[] }).affine;
     const bytes = writeNifti({ dims: volume.dims as [number, number, number], spacing: volume.spacing as [number, number, number], affine, data: labels }, { isLabel: true, description: `${base.annotation.name} edited`.slice(0, 79) });
@@ -108,11 +106,11 @@ export function createAnnotationEditRoute(services: Services) {
       });
     if ("stale" in result) {
       await services.storage.delete(maskKey).catch(() => undefined);
-      return reply(res, 409, { error: `Version ${base.version} is no longer the newest (version ${result.stale} is); reload and edit that one.` }), true;
+      return replyJson(res, 409, { error: `Version ${base.version} is no longer the newest (version ${result.stale} is); reload and edit that one.` }), true;
     }
     await services.queue.enqueue("measure", { caseId: access.kase.id, versionId: result.version.id }, { caseId: access.kase.id });
     await services.realtime.publish({ type: "case", caseId: access.kase.id, projectId: access.kase.projectId, status: access.kase.status, failureReason: access.kase.failureReason });
-    reply(res, 200, { versionId: result.version.id, version: result.version.version, changedVoxels: edit.changed, added: edit.added, removed: edit.removed });
+    replyJson(res, 200, { versionId: result.version.id, version: result.version.version, changedVoxels: edit.changed, added: edit.added, removed: edit.removed });
     return true;
   };
 }

@@ -7,6 +7,7 @@ import { caseFor } from "./auth/access";
 import { userFromCookie } from "./auth/session";
 import { isImagingError } from "../lib/imaging/types";
 import { ExportError, exportAnnotation } from "./exports";
+import { replyJson } from "./http-json";
 import { sliceRenderer } from "./review/slice-images";
 import type { Services } from "./trpc/trpc";
 
@@ -19,9 +20,7 @@ const QA_MASK = /^\/api\/qa\/([^/?]+)\/consensus\.nii\.gz(?:\?.*)?$/;
 const ROUND_SLICE = /^\/api\/rounds\/([^/?]+)\/(recommended|candidate-\d{1,2})\/slice-(\d{1,5})\.png(?:\?.*)?$/;
 const ROUND = /^\/api\/rounds\/([^/?]+)\/((?:preview\/)?(?:recommended|uncertainty|candidate-\d{1,2}))\.nii\.gz(?:\?.*)?$/;
 
-function fail(res: http.ServerResponse, status: number, message: string) {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: message }));
-}
+const fail = (res: http.ServerResponse, status: number, message: string) => replyJson(res, status, { error: message });
 
 async function send(req: http.IncomingMessage, res: http.ServerResponse, services: Services, key: string, sha256: string, name: string, type = "application/gzip") {
   const etag = `"${sha256}"`;

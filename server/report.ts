@@ -8,11 +8,13 @@ import { toCsv, type Cell } from "../lib/report/csv";
 import { projectFor } from "./auth/access";
 import { userFromCookie } from "./auth/session";
 import type { Db } from "./db/client";
+import { replyJson } from "./http-json";
+import { CONSENSUS_ANNOTATION, QA_ANNOTATION } from "./review/accept";
 import type { Services } from "./trpc/trpc";
 
 const ROUTE = /^\/api\/projects\/([^/?]+)\/export\.(json|csv)(?:\?.*)?$/;
 /** the annotations whose newest version is a case's result, most authoritative first */
-export const RESULT_ANNOTATIONS = ["QA consensus", "UAIR consensus"];
+export const RESULT_ANNOTATIONS = [QA_ANNOTATION, CONSENSUS_ANNOTATION];
 
 export async function projectReport(db: Db, projectId: string) {
   const project = await db.project.findUniqueOrThrow({ where: { id: projectId } });
@@ -82,7 +84,7 @@ export function createReportRoute(services: Services) {
     const m = ROUTE.exec(req.url ?? "");
     if (!m) return false;
     const user = await userFromCookie(services.db, req.headers.cookie);
-    if (!user) return res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ error: "Please sign in" })), true;
+    if (!user) return replyJson(res, 401, { error: "Please sign in" }), true;
     try {
       const { project } = await projectFor(services.db, user, decodeURIComponent(m[1]));
       const report = await projectReport(services.db, project.id);
@@ -96,7 +98,7 @@ export function createReportRoute(services: Services) {
       res.end(body);
     } catch (e) {
       if (!(e instanceof TRPCError)) throw e;
-      res.writeHead(e.code === "FORBIDDEN" ? 403 : 404, { "content-type": "application/json" }).end(JSON.stringify({ error: e.message }));
+      replyJson(res, e.code === "FORBIDDEN" ? 403 : 404, { error: e.message });
     }
     return true;
   };

@@ -6,6 +6,7 @@ import type http from "node:http";
 import type { Role } from "@prisma/client";
 import { TRPCError } from "@trpc/server";
 import { audit } from "./audit";
+import { replyJson } from "./http-json";
 import { caseFor } from "./auth/access";
 import { userFromCookie } from "./auth/session";
 import { TooLargeError } from "./storage";
@@ -19,9 +20,6 @@ const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._ ()+-]{0,199}$/;
 export const uploadPrefix = (caseId: string) => `uploads/${caseId}/`;
 export const labelUploadPrefix = (caseId: string) => `label-uploads/${caseId}/`;
 
-function reply(res: http.ServerResponse, status: number, body: object) {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-}
 
 
 /** Marks an upload that broke a rule as FAILED and removes what was stored of it. */
@@ -39,25 +37,25 @@ export function createUploadRoute(services: Services) {
     if (!m) return false;
     // whatever happens below, an unread request body must not linger
     const drop = () => req.resume();
-    if (req.method !== "PUT") return drop(), reply(res, 405, { error: "Use PUT to upload a file" }), true;
+    if (req.method !== "PUT") return drop(), replyJson(res, 405, { error: "Use PUT to upload a file" }), true;
     const user = await userFromCookie(services.db, req.headers.cookie);
-    if (!user) return drop(), reply(res, 401, { error: "Please sign in" }), true;
+    if (!user) return drop(), replyJson(res, 401, { error: "Please sign in" }), true;
     let kase;
     let institutionId;
     try {
       ({ kase, institutionId } = await caseFor(services.db, user, decodeURIComponent(m[1]), UPLOAD_ROLES));
     } catch (e) {
       if (!(e instanceof TRPCError)) throw e;
-      return drop(), reply(res, e.code === "FORBIDDEN" ? 403 : 404, { error: e.message }), true;
+      return drop(), replyJson(res, e.code === "FORBIDDEN" ? 403 : 404, { error: e.message }), true;
     }
     const isLabel = m[2] === "label-files";
     const name = decodeURIComponent(m[3]);
     if (!SAFE_NAME.test(name)) {
-      return drop(), reply(res, 400, { error: `"${name}" is not an accepted file name (letters, digits, . _ - ( ) + and spaces; no folders)` }), true;
+      return drop(), replyJson(res, 400, { error: `"${name}" is not an accepted file name (letters, digits, . _ - ( ) + and spaces; no folders)` }), true;
     }
     if (isLabel) return uploadLabel(req, res, services, kase, name, limit), true;
     if (kase.status !== "PENDING") {
-      return drop(), reply(res, 409, { error: `This case is ${kase.status.toLowerCase()}; files can only be added before its import starts` }), true;
+      return drop(), replyJson(res, 409, { error: `This case is ${kase.status.toLowerCase()}; files can only be added before its import starts` }), true;
     }
     const remaining = limit - (await services.storage.usage(uploadPrefix(kase.id)));
     const declared = Number(req.headers["content-length"] ?? NaN);
@@ -65,16 +63,16 @@ export function createUploadRoute(services: Services) {
     if (Number.isFinite(declared) && declared > remaining) {
       drop();
       await failUpload(services, kase.id, kase.projectId, user.userId, institutionId, tooLarge);
-      return reply(res, 413, { error: tooLarge }), true;
+      return replyJson(res, 413, { error: tooLarge }), true;
     }
     try {
       const stored = await services.storage.putStream(`${uploadPrefix(kase.id)}${name}`, req, remaining);
-      reply(res, 200, { name, ...stored });
+      replyJson(res, 200, { name, ...stored });
     } catch (e) {
       if (!(e instanceof TooLargeError)) throw e;
       drop();
       await failUpload(services, kase.id, kase.projectId, user.userId, institutionId, tooLarge);
-      reply(res, 413, { error: tooLarge });
+      replyJson(res, 413, { error: tooLarge });
     }
     return true;
   };
@@ -84,15 +82,15 @@ export function createUploadRoute(services: Services) {
 async function uploadLabel(req: http.IncomingMessage, res: http.ServerResponse, services: Services, kase: { id: string; status: string }, name: string, limit: number) {
   if (!["READY", "IN_REVIEW", "FINAL"].includes(kase.status)) {
     req.resume();
-    return reply(res, 409, { error: "Label maps can be imported once the case's CT is imported (status READY)" });
+    return replyJson(res, 409, { error: "Label maps can be imported once the case's CT is imported (status READY)" });
   }
   const key = `${labelUploadPrefix(kase.id)}${randomUUID()}-${name}`;
   try {
     const stored = await services.storage.putStream(key, req, limit);
-    reply(res, 200, { key, name, ...stored });
+    replyJson(res, 200, { key, name, ...stored });
   } catch (e) {
     if (!(e instanceof TooLargeError)) throw e;
     req.resume();
-    reply(res, 413, { error: `The label file is larger than the ${services.env.UAIR_MAX_UPLOAD_MB} MB limit (UAIR_MAX_UPLOAD_MB); nothing was kept.` });
+    replyJson(res, 413, { error: `The label file is larger than the ${services.env.UAIR_MAX_UPLOAD_MB} MB limit (UAIR_MAX_UPLOAD_MB); nothing was kept.` });
   }
 }

@@ -7,7 +7,7 @@ import { caseFor } from "../auth/access";
 import type { SessionUser } from "../auth/session";
 import { audit } from "../audit";
 import type { Db } from "../db/client";
-import { castVote, consensusJson, evaluate, type ConsensusJson, type ReviewDeps } from "../review/votes";
+import { castVote, consensusJson, roundVerdict, type ConsensusJson, type ReviewDeps } from "../review/votes";
 import { z } from "zod";
 import type { CollabHooks } from "./rooms";
 
@@ -30,7 +30,9 @@ export async function projectCase(db: Db, caseId: string): Promise<CaseDocState>
   if (current) {
     // an open round shows the rule's verdict so far; a closed one, how it closed
     const verdict: ConsensusJson | null =
-      current.status === "OPEN" ? consensusJson(await evaluate(db, kase, current)) : ((current.consensus as ConsensusJson | null) ?? null);
+      current.status === "OPEN"
+        ? consensusJson(roundVerdict(kase.project, current.index, assignments.map((a) => a.user.id), current.votes.map((v) => ({ userId: v.userId, kind: v.kind, candidate: v.candidate?.index ?? null }))))
+        : ((current.consensus as ConsensusJson | null) ?? null);
     const stage = (current.summary as { preview?: unknown } | null)?.preview ? (current.status === "COMPUTING" ? "preview" : "ready") : null;
     round = {
       id: current.id,
@@ -67,14 +69,14 @@ export function collabHooks(services: ReviewDeps): CollabHooks {
   const { db } = services;
   return {
     authorize: async (user: SessionUser, caseId: string) => {
-      const { institutionId, role } = await caseFor(db, user, caseId);
-      return { institutionId, role };
+      const { institutionId } = await caseFor(db, user, caseId);
+      return { institutionId };
     },
     vote: async (user, access, caseId, body) => {
       const input = voteSchema.safeParse(body);
       if (!input.success) throw new TRPCError({ code: "BAD_REQUEST", message: input.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
       const { roundId, kind, candidate, focusSlice } = input.data;
-      const out = await castVote(services, { userId: user.userId, name: user.name, institutionId: access.institutionId, role: access.role }, caseId, { roundId, choice: { kind, candidate }, focusSlice });
+      const out = await castVote(services, { userId: user.userId, name: user.name, institutionId: access.institutionId }, caseId, { roundId, choice: { kind, candidate }, focusSlice });
       return { ...out };
     },
     project: (caseId) => projectCase(db, caseId),

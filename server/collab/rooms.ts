@@ -12,8 +12,8 @@ import type { SessionUser } from "../auth/session";
 
 /** What a reader may do in a room, decided once when they join. */
 export interface RoomAccess {
+  /** the case's institution, in which the reader is a member */
   institutionId: string;
-  role: string;
 }
 
 export interface CollabHooks {

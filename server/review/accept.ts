@@ -10,6 +10,8 @@ import { sha256Hex, type Storage } from "../storage";
 import { acceptedObservation, stateOf } from "./rounds";
 
 export const CONSENSUS_ANNOTATION = "UAIR consensus";
+/** the result of a QA decision (a case's most authoritative result) */
+export const QA_ANNOTATION = "QA consensus";
 
 export interface Accepted {
   annotationId: string;

@@ -15,7 +15,7 @@ import { CHANNEL, MAX_PAYLOAD, type Realtime } from "../realtime/bus";
 import { asJson, type RoundState } from "../review-state";
 import type { Storage } from "../storage";
 import { acceptedMask, finalizeAccept, type Accepted } from "./accept";
-import { newSeed, openRound, stateOf } from "./rounds";
+import { assertCurrentOpen, chosenCandidate, newSeed, openRound, stateOf } from "./rounds";
 
 export interface ReviewDeps {
   db: Db;
@@ -28,7 +28,6 @@ export interface Actor {
   userId: string;
   name: string;
   institutionId: string;
-  role: string;
 }
 
 export interface VoteOutcome {
@@ -62,7 +61,21 @@ export const consensusJson = (r: ConsensusResult, by?: string): ConsensusJson =>
   ...(by ? { adjudicatedBy: by } : {}),
 });
 
-/** The consensus rule on the round's current votes (and an adjudication, if any). */
+/**
+ * What the project's rule says of an open round's votes, as readers see it: a split that cannot
+ * close (no voted candidate, or the last round) stays open for an adjudicator.
+ */
+export function roundVerdict(
+  project: { consensusRule: ConsensusRule; quorum: number | null; maxRounds: number },
+  roundIndex: number,
+  assigned: readonly string[],
+  votes: readonly { userId: string; kind: "PICK" | "ACCEPT"; candidate: number | null }[],
+): ConsensusResult {
+  const raw = consensus({ rule: project.consensusRule, quorum: project.quorum, assigned, votes: new Map(votes.map((v) => [v.userId, { kind: v.kind, candidate: v.candidate }])) });
+  return closable(raw, { index: roundIndex }, project);
+}
+
+/** The consensus rule on the round's current votes and an adjudication (the adjudicator's view: no split is held open). */
 export async function evaluate(tx: Prisma.TransactionClient | Db, kase: Kase, round: ReviewRound, adjudication?: Adjudication | null): Promise<ConsensusResult> {
   const [votes, assigned] = await Promise.all([
     tx.vote.findMany({ where: { roundId: round.id }, include: { candidate: { select: { index: true } } } }),
@@ -75,13 +88,7 @@ export async function evaluate(tx: Prisma.TransactionClient | Db, kase: Kase, ro
 const describe = (c: Choice) => `${c.kind === "ACCEPT" ? "accept" : "refine toward"} ${c.candidate === null ? "the recommended mask" : `candidate ${c.candidate + 1}`}`;
 
 async function candidateOf(tx: Prisma.TransactionClient, round: ReviewRound, choice: Choice): Promise<Candidate | null> {
-  if (choice.candidate === null) {
-    if (choice.kind === "PICK") throw new TRPCError({ code: "BAD_REQUEST", message: "A pick names a candidate; the recommended mask can only be accepted" });
-    return null;
-  }
-  const candidate = await tx.candidate.findUnique({ where: { roundId_index: { roundId: round.id, index: choice.candidate } } });
-  if (!candidate) throw new TRPCError({ code: "BAD_REQUEST", message: `Round ${round.index + 1} has no candidate ${choice.candidate + 1}` });
-  return candidate;
+  return chosenCandidate(round.index, await tx.candidate.findMany({ where: { roundId: round.id } }), choice);
 }
 
 /**
@@ -175,11 +182,7 @@ async function lockOpenRound(tx: Prisma.TransactionClient, caseId: string, round
     FROM "ReviewRound" r JOIN "Case" c ON c.id = r."caseId" JOIN "Project" p ON p.id = c."projectId"
     WHERE r.id = ${roundId}`;
   if (!r || r.caseId !== caseId || r.institutionId !== institutionId) throw new TRPCError({ code: "NOT_FOUND", message: "Review round not found" });
-  if (r.newest > r.index) throw new TRPCError({ code: "CONFLICT", message: `Round ${r.index + 1} is over; the case has moved on to round ${r.newest + 1}` });
-  if (r.status !== "OPEN") {
-    const what = r.status === "COMPUTING" ? "still computing its candidates" : `already ${r.status.toLowerCase()}`;
-    throw new TRPCError({ code: "CONFLICT", message: `Round ${r.index + 1} is ${what}` });
-  }
+  assertCurrentOpen(r, r.newest);
   return r;
 }
 
@@ -190,9 +193,7 @@ export async function castVote(deps: ReviewDeps, actor: Actor, caseId: string, i
     const r = await lockOpenRound(tx, caseId, input.roundId, actor.institutionId);
     // timestamps are stored as UTC without a zone (Prisma's convention): read and written as such
     const votes = r.votes ?? [];
-    if (choice.candidate === null && choice.kind === "PICK") throw new TRPCError({ code: "BAD_REQUEST", message: "A pick names a candidate; the recommended mask can only be accepted" });
-    const candidate = choice.candidate === null ? null : (r.candidates ?? []).find((c) => c.index === choice.candidate);
-    if (candidate === undefined) throw new TRPCError({ code: "BAD_REQUEST", message: `Round ${r.index + 1} has no candidate ${choice.candidate! + 1}` });
+    const candidate = chosenCandidate(r.index, r.candidates ?? [], choice);
     if (choice.kind === "PICK" && r.index + 1 >= r.maxRounds) {
       throw new TRPCError({ code: "BAD_REQUEST", message: `Round ${r.index + 1} is the last of ${r.maxRounds}: accept one of its masks` });
     }
@@ -203,8 +204,7 @@ export async function castVote(deps: ReviewDeps, actor: Actor, caseId: string, i
     }
     const at = new Date();
     const now = [...votes.filter((v) => v.userId !== actor.userId), { userId: actor.userId, name: actor.name, kind: choice.kind, candidate: choice.candidate, at: at.toISOString() }];
-    const raw = consensus({ rule: r.consensusRule, quorum: r.quorum, assigned: r.assigned ?? [], votes: new Map(now.map((v) => [v.userId, { kind: v.kind, candidate: v.candidate }])) });
-    const verdict = closable(raw, r, r);
+    const verdict = roundVerdict(r, r.index, r.assigned ?? [], now);
     // an open round's event carries its votes and verdict: every room updates without a read. It is
     // sent from inside the transaction, so events arrive in commit order.
     const full = { type: "review", caseId, projectId: r.projectId, what: "vote", roundId: r.id, votes: now, consensus: consensusJson(verdict) };

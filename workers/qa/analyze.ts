@@ -7,7 +7,7 @@ import { writeNifti } from "../../lib/imaging/nifti-write";
 import type { Vec3 } from "../../lib/imaging/types";
 import { majorityBinary, stapleBinary } from "../../lib/consensus";
 import { dice, matchLesions, surfaceDistances } from "../../lib/metrics";
-import { connectedComponents3d } from "../../lib/uair";
+import { connectedComponents3d, structureMask, type Structure } from "../../lib/uair";
 import { asJson, audit, sha256Hex } from "../../server/worker-api";
 import { UserFacingError, type JobHelpers, type WorkerContext } from "../job";
 
@@ -21,7 +21,6 @@ export interface QaPayload {
 const SURFACE_TOLERANCE_MM = 2;
 const HOT_SPOTS = 10;
 
-const structureOf = (labels: ArrayLike<number>, structure: string) => Uint8Array.from(labels as ArrayLike<number>, (v) => (structure === "liver" ? (v >= 1 ? 1 : 0) : v === 2 ? 1 : 0));
 const round3 = (v: number | null) => (v === null || !Number.isFinite(v) ? null : Math.round(v * 1000) / 1000);
 
 export const qaAnalyzeTask = (ctx: WorkerContext) => async (p: QaPayload, h: JobHelpers) => {
@@ -51,13 +50,13 @@ async function analyze(ctx: WorkerContext, p: QaPayload, h: JobHelpers) {
   const masks: Uint8Array[] = [];
   // the structure not under QA, so the consensus is a whole label map (a tumour consensus keeps a
   // liver to measure the burden against): by majority of the same readers
-  const other = a.structure === "liver" ? "tumour" : "liver";
+  const other: Structure = a.structure === "liver" ? "tumour" : "liver";
   const others: Uint8Array[] = [];
   for (const id of a.versionIds) {
     const m = readNifti(await ctx.storage.get(byId.get(id)!.maskKey));
     if (m.dims.join() !== dims.join()) throw new UserFacingError(`${byId.get(id)!.annotation.name} is not on the case's grid.`);
-    masks.push(structureOf(m.data, a.structure));
-    others.push(structureOf(m.data, other));
+    masks.push(structureMask(m.data, a.structure as Structure));
+    others.push(structureMask(m.data, other));
   }
   const n = masks.length;
 

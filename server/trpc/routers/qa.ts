@@ -4,12 +4,12 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { audit } from "../../audit";
+import { QA_ANNOTATION } from "../../review/accept";
 import { sha256Hex } from "../../storage";
 
 import { caseProcedure, router } from "../trpc";
 
 const QA_ROLES = ["ADMIN", "ADJUDICATOR"] as const;
-export const QA_ANNOTATION = "QA consensus";
 
 export const qaRouter = router({
   /** Compare contour sets (default: the newest version of every annotation of the case). */

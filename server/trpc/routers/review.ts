@@ -23,7 +23,7 @@ async function queueRound(ctx: { queue: Queue; db: Db; kase: { id: string } }, k
   return jobRunId;
 }
 
-const actorOf = (ctx: { user: { userId: string; name: string }; institutionId: string; role: string }): Actor => ({ userId: ctx.user.userId, name: ctx.user.name, institutionId: ctx.institutionId, role: ctx.role });
+const actorOf = (ctx: { user: { userId: string; name: string }; institutionId: string }): Actor => ({ userId: ctx.user.userId, name: ctx.user.name, institutionId: ctx.institutionId });
 
 export const maskUrl = (roundId: string, name: string) => `/api/rounds/${roundId}/${name}.nii.gz`;
 
